@@ -1,0 +1,126 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** A timestamp the database fills in on insert. */
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+
+export type Role = 'user' | 'staff' | 'superuser';
+export const ROLES: readonly Role[] = ['user', 'staff', 'superuser'];
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: Generated<boolean>;
+  name: string | null;
+  password_hash: string;
+  role: Generated<Role>;
+  active: Generated<boolean>;
+  last_login_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type ClientSource = 'code' | 'registration' | 'cli' | 'account';
+
+export interface ClientsTable {
+  client_id: string;
+  /** Client metadata as oidc-provider reads it, without client_secret. */
+  metadata: JSONColumnType<Record<string, unknown>>;
+  secret_hash: string | null;
+  source: ClientSource;
+  owner_id: string | null;
+  first_party: Generated<boolean>;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ScopesTable {
+  name: string;
+  description: string;
+  claims: JSONColumnType<string[]>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: JSONColumnType<Record<string, unknown>>;
+  /** The private JWK, JSON, or an AES-GCM envelope when KEY_ENCRYPTION_SECRET is set. */
+  private_jwk: string;
+  encrypted: boolean;
+  /** Keys are published until retired_at + the longest token lifetime. */
+  retired_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  encrypted: boolean;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** One table per oidc-provider model: indexed columns beside the full payload. */
+export interface ModelTable {
+  id: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  client_id: string | null;
+  account_id: string | null;
+  payload: JSONColumnType<Record<string, unknown>>;
+  expires_at: NullableTimestamp;
+  consumed_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface DeviceCodesTable extends ModelTable {
+  last_polled_at: NullableTimestamp;
+  poll_interval: number | null;
+}
+
+export const MODEL_TABLES = {
+  Grant: 'oidc_grants',
+  Session: 'oidc_sessions',
+  AccessToken: 'oidc_access_tokens',
+  RefreshToken: 'oidc_refresh_tokens',
+  ClientCredentials: 'oidc_client_credentials',
+  RegistrationAccessToken: 'oidc_registration_access_tokens',
+  AuthorizationCode: 'oidc_authorization_codes',
+  DeviceCode: 'oidc_device_codes',
+  Interaction: 'oidc_interactions',
+  PushedAuthorizationRequest: 'oidc_pushed_authorization_requests',
+  ReplayDetection: 'oidc_replay_detections',
+  BackchannelAuthenticationRequest: 'oidc_backchannel_authentication_requests',
+} as const;
+
+export type ModelName = keyof typeof MODEL_TABLES;
+export type ModelTableName = (typeof MODEL_TABLES)[ModelName];
+
+export interface Database {
+  users: UsersTable;
+  clients: ClientsTable;
+  scopes: ScopesTable;
+  signing_keys: SigningKeysTable;
+  server_secrets: ServerSecretsTable;
+  oidc_grants: ModelTable;
+  oidc_sessions: ModelTable;
+  oidc_access_tokens: ModelTable;
+  oidc_refresh_tokens: ModelTable;
+  oidc_client_credentials: ModelTable;
+  oidc_registration_access_tokens: ModelTable;
+  oidc_authorization_codes: ModelTable;
+  oidc_device_codes: DeviceCodesTable;
+  oidc_interactions: ModelTable;
+  oidc_pushed_authorization_requests: ModelTable;
+  oidc_replay_detections: ModelTable;
+  oidc_backchannel_authentication_requests: ModelTable;
+}

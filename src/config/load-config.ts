@@ -30,6 +30,11 @@ export interface Config {
     readonly session: number;
   };
   readonly devicePollInterval: number;
+  /**
+   * Reads a secret that a client definition names by its environment variable
+   * (clients in code never hold a literal secret). Read once at startup.
+   */
+  secretFromEnv(name: string): string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -101,5 +106,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       session: env.SESSION_TTL,
     }),
     devicePollInterval: env.DEVICE_POLL_INTERVAL,
+    secretFromEnv: (name: string) => blankAsUnset[name],
   });
 }

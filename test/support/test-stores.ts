@@ -18,6 +18,8 @@ export interface TestStores {
   readonly redis: Redis | undefined;
   /** Drops the schema, the Redis keys and the data folder this file created. */
   cleanup(): Promise<void>;
+  /** Closes the connections and opens new ones on the same schema, prefix and data folder (a process restart). */
+  reopen(): Promise<TestStores>;
 }
 
 /**
@@ -41,6 +43,10 @@ export async function createTestStores(label: string, kind: StoreKind = 'postgre
   const config = loadConfig(env);
   const handle = await createDb(config);
   await migrateToLatest(handle.db, config.database.schema);
+  return openStores(name, kind, env, config, handle, dataDir);
+}
+
+function openStores(name: string, kind: StoreKind, env: Record<string, string>, config: Config, handle: DatabaseHandle, dataDir: string): TestStores {
   const redis = createRedis(config);
   return {
     config,
@@ -55,6 +61,11 @@ export async function createTestStores(label: string, kind: StoreKind = 'postgre
       if (kind !== 'pglite') await sql`drop schema if exists ${sql.id(name)} cascade`.execute(handle.db);
       await handle.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+    async reopen() {
+      redis?.disconnect();
+      await handle.close();
+      return openStores(name, kind, env, config, await createDb(config), dataDir);
     },
   };
 }

@@ -1,0 +1,18 @@
+import type Provider from 'oidc-provider';
+import type { AccountService } from '../src/accounts/account-service.js';
+import type { PageRenderer } from './render-page.js';
+
+/** What every interaction step may use: the provider, the account service and the page renderer. */
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: AccountService;
+  render: PageRenderer;
+}
+
+/** What provider.interactionDetails() resolves to (the class itself is not exported by the types). */
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** The client_id of the authorization request behind an interaction. */
+export function clientIdOf(details: InteractionDetails): string {
+  return typeof details.params.client_id === 'string' ? details.params.client_id : '';
+}

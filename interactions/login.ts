@@ -1,0 +1,70 @@
+import type { Context } from 'koa';
+import type { RouterMiddleware } from '@koa/router';
+import { z } from 'zod';
+import { describeClient } from './client-display.js';
+import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
+import { renderWrongPrompt } from './interaction-errors.js';
+
+// Deliberately vague: which of the two was wrong, or whether the account is
+// disabled, is not the visitor's business.
+export const LOGIN_FAILED = 'Invalid username or password';
+const LOGIN_INCOMPLETE = 'Enter your username and password.';
+
+const loginForm = z.object({
+  username: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(1024),
+  remember: z.literal('yes').optional(),
+});
+
+export interface LoginPageState {
+  status?: number;
+  error?: string;
+  username?: string;
+  remember?: boolean;
+}
+
+function loginHint(details: InteractionDetails): string | undefined {
+  const hint = details.params.login_hint;
+  return typeof hint === 'string' && hint.length <= 254 ? hint : undefined;
+}
+
+export async function renderLoginPage(ctx: Context, deps: InteractionDeps, details: InteractionDetails, state: LoginPageState = {}): Promise<void> {
+  const clientId = clientIdOf(details);
+  const client = describeClient(await deps.provider.Client.find(clientId), clientId);
+  await deps.render(ctx, 'login', {
+    title: 'Sign in',
+    client,
+    loginAction: `/interaction/${details.uid}/login`,
+    abortAction: `/interaction/${details.uid}/abort`,
+    username: state.username ?? loginHint(details),
+    remember: state.remember ?? false,
+    error: state.error,
+  }, state.status ?? 200);
+}
+
+/** POST /interaction/:uid/login */
+export function createSubmitLogin(deps: InteractionDeps): RouterMiddleware {
+  return async (ctx) => {
+    const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
+    if (details.prompt.name !== 'login') return renderWrongPrompt(ctx, deps.render);
+
+    const form = loginForm.safeParse(ctx.request.body);
+    if (!form.success) {
+      const username = (ctx.request.body as { username?: unknown } | undefined)?.username;
+      return renderLoginPage(ctx, deps, details, {
+        status: 400, error: LOGIN_INCOMPLETE, username: typeof username === 'string' ? username.slice(0, 254) : undefined,
+      });
+    }
+
+    const { username, password, remember } = form.data;
+    const user = await deps.accounts.authenticate(username, password);
+    if (!user) {
+      return renderLoginPage(ctx, deps, details, { status: 401, error: LOGIN_FAILED, username, remember: remember === 'yes' });
+    }
+
+    // remember=false keeps the session cookie transient; amr "pwd" per RFC 8176 §2.
+    await deps.provider.interactionFinished(ctx.req, ctx.res, {
+      login: { accountId: user.id, remember: remember === 'yes', amr: ['pwd'] },
+    }, { mergeWithLastSubmission: false });
+  };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'implicit',
+] as const;
+
+/**
+ * What an operator writes in clients.config.ts. Secrets are never literals:
+ * `secretEnv` names the environment variable that holds the secret.
+ */
+export const clientDefinitionSchema = z.object({
+  clientId: z.string().regex(/^[A-Za-z0-9._~-]{3,128}$/, { message: 'clientId must be 3-128 characters of A-Z a-z 0-9 . _ ~ -' }),
+  name: z.string().min(1).max(200),
+  type: z.enum(['confidential', 'public']),
+  applicationType: z.enum(['web', 'native']).default('web'),
+  redirectUris: z.array(z.string()).default([]),
+  postLogoutRedirectUris: z.array(z.string()).default([]),
+  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1),
+  responseTypes: z.array(z.enum(['code', 'id_token', 'id_token token', 'none'])).optional(),
+  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).optional(),
+  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'secretEnv must be an environment variable name' }).optional(),
+  jwksUri: z.string().url().optional(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).min(1),
+  allowedOrigins: z.array(z.string()).optional(),
+  accessTokenTtl: z.number().int().positive().optional(),
+  refreshTokenTtl: z.number().int().positive().optional(),
+  firstParty: z.boolean().default(false),
+  /** Legacy implicit response types (`id_token`, `id_token token`); off unless set. */
+  allowImplicit: z.boolean().default(false),
+  logoUri: z.string().url().optional(),
+  clientUri: z.string().url().optional(),
+});
+
+export type ClientDefinitionInput = z.input<typeof clientDefinitionSchema>;
+export type ClientDefinition = z.output<typeof clientDefinitionSchema>;
+
+/** Identity helper so clients.config.ts gets types and completion. */
+export function defineClients(clients: ClientDefinitionInput[]): ClientDefinitionInput[] {
+  return clients;
+}

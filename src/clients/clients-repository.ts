@@ -1,0 +1,83 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ClientSource, Database } from '../db/schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface ClientRow {
+  clientId: string;
+  metadata: Record<string, unknown>;
+  secretHash: string | null;
+  source: ClientSource;
+  ownerId: string | null;
+  firstParty: boolean;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toRow(row: {
+  client_id: string; metadata: Record<string, unknown>; secret_hash: string | null; source: ClientSource;
+  owner_id: string | null; first_party: boolean; active: boolean; created_at: Date; updated_at: Date;
+}): ClientRow {
+  return {
+    clientId: row.client_id, metadata: row.metadata, secretHash: row.secret_hash, source: row.source,
+    ownerId: row.owner_id, firstParty: row.first_party, active: row.active, createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+}
+
+export async function findClientRow(db: Executor, clientId: string): Promise<ClientRow | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  return row ? toRow(row) : undefined;
+}
+
+export async function listClientRows(db: Executor, filter: { source?: ClientSource; ownerId?: string } = {}): Promise<ClientRow[]> {
+  let query = db.selectFrom('clients').selectAll().orderBy('created_at');
+  if (filter.source) query = query.where('source', '=', filter.source);
+  if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
+  return (await query.execute()).map(toRow);
+}
+
+export interface ClientWrite {
+  clientId: string;
+  metadata: Record<string, unknown>;
+  secretHash: string | null;
+  source: ClientSource;
+  ownerId?: string | null;
+  firstParty?: boolean;
+  active?: boolean;
+}
+
+/** Inserts or replaces a client; created_at survives, updated_at moves. */
+export async function upsertClientRow(db: Executor, client: ClientWrite): Promise<void> {
+  const values = {
+    client_id: client.clientId,
+    metadata: JSON.stringify(client.metadata),
+    secret_hash: client.secretHash,
+    source: client.source,
+    owner_id: client.ownerId ?? null,
+    first_party: client.firstParty ?? false,
+    active: client.active ?? true,
+  };
+  await db.insertInto('clients').values(values)
+    .onConflict((oc) => oc.column('client_id').doUpdateSet({
+      metadata: values.metadata, secret_hash: values.secret_hash, source: values.source, owner_id: values.owner_id,
+      first_party: values.first_party, active: values.active, updated_at: new Date(),
+    }))
+    .execute();
+}
+
+export async function updateClientRow(db: Executor, clientId: string, changes: Partial<Pick<ClientWrite, 'metadata' | 'secretHash' | 'active' | 'firstParty'>>): Promise<boolean> {
+  const result = await db.updateTable('clients').set({
+    ...(changes.metadata ? { metadata: JSON.stringify(changes.metadata) } : {}),
+    ...(changes.secretHash !== undefined ? { secret_hash: changes.secretHash } : {}),
+    ...(changes.active !== undefined ? { active: changes.active } : {}),
+    ...(changes.firstParty !== undefined ? { first_party: changes.firstParty } : {}),
+    updated_at: new Date(),
+  }).where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function deleteClientRow(db: Executor, clientId: string): Promise<boolean> {
+  const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

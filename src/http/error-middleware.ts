@@ -1,0 +1,35 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../observability/logger.js';
+import { AppError } from './app-error.js';
+
+function wantsHtml(accept: string | undefined): boolean {
+  return typeof accept === 'string' && accept.includes('text/html');
+}
+
+/**
+ * Last line of defence for our own routes: AppError becomes its status and
+ * code, anything else a bare 500 `server_error` without details. oidc-provider
+ * renders its own protocol errors before they reach here.
+ */
+export function createErrorMiddleware(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = err instanceof AppError ? err : undefined;
+      const httpStatus = (err as { status?: number; expose?: boolean }).status;
+      const status = known?.status ?? (httpStatus && httpStatus >= 400 && httpStatus < 500 ? httpStatus : 500);
+      const code = known?.code ?? (status === 500 ? 'server_error' : 'invalid_request');
+      const description = known?.message ?? (status === 500 ? 'The server could not complete the request.' : 'The request is not valid.');
+      if (status === 500) logger.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
+      ctx.status = status;
+      ctx.set('Cache-Control', 'no-store');
+      if (wantsHtml(ctx.get('accept'))) {
+        ctx.type = 'html';
+        ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><h1>${code}</h1><p>${description.replace(/[<>&"']/g, '')}</p></body></html>`;
+      } else {
+        ctx.body = { error: code, error_description: description };
+      }
+    }
+  };
+}

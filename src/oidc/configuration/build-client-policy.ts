@@ -1,0 +1,34 @@
+import type { Configuration } from 'oidc-provider';
+
+// Client secrets are stored hashed, so nothing that needs the plaintext secret
+// on the server side can be offered: no client_secret_jwt (RFC 7523 with an
+// HMAC of the secret) and no HS* signing. private_key_jwt is the alternative.
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
+export function buildClientPolicy(implicit: boolean): Partial<Configuration> {
+  return {
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    enabledJWA: {
+      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256'],
+      authorizationSigningAlgValues: ['RS256', 'ES256'],
+      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
+    },
+    // Authorization code is the interactive response type (RFC 9700 §2.1.2);
+    // implicit exists only when a client in code opts into it.
+    responseTypes: implicit ? ['code', 'id_token', 'id_token token', 'none'] : ['code', 'none'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    // PKCE (S256 is the only method oidc-provider v9 implements) for every
+    // authorization code, public and confidential clients alike (RFC 9700 §2.1.1).
+    pkce: { required: () => true },
+    // The resource owner password grant is not offered at all (RFC 9700 §2.4).
+  };
+}

@@ -1,0 +1,37 @@
+import type { Configuration } from 'oidc-provider';
+import type { Config } from '../../config/load-config.js';
+import { generateClientSecret } from '../../clients/client-secret.js';
+import type { ProviderPages } from '../provider-pages.js';
+
+export function buildFeatures(config: Config, pages: ProviderPages): NonNullable<Configuration['features']> {
+  const registrationEnabled = config.registrationToken !== undefined;
+  return {
+    // The development-only login pages must never be reachable (on by default in v9).
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+    deviceFlow: {
+      enabled: true,
+      userCodeInputSource: (ctx, form, out) => pages.deviceCodeInput(ctx, form, out),
+      userCodeConfirmSource: (ctx, form, client, _deviceInfo, userCode) => pages.deviceCodeConfirm(ctx, form, client, userCode),
+      successSource: (ctx) => pages.deviceSuccess(ctx),
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: (ctx, form) => pages.logoutConfirm(ctx, form),
+      postLogoutSuccessSource: (ctx) => pages.logoutSuccess(ctx),
+    },
+    registration: {
+      enabled: registrationEnabled,
+      initialAccessToken: config.registrationToken ?? false,
+      // RFC 7591 §2: the secret is ours to choose; 256 random bits.
+      secretFactory: () => generateClientSecret(),
+    },
+    registrationManagement: { enabled: registrationEnabled, rotateRegistrationAccessToken: true },
+    // On by default in v9 and kept on: they must work with the adapters.
+    dPoP: { enabled: true },
+    pushedAuthorizationRequests: { enabled: true },
+  };
+}

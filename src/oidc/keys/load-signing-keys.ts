@@ -1,0 +1,46 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { SecretBox } from './secret-box.js';
+import { findSigningKeys, insertSigningKey, lockSigningKeys } from './signing-keys-repository.js';
+
+export type PrivateJwk = Record<string, unknown> & { kid: string; alg: string; kty: string };
+
+// RS256 is what every relying party supports (OpenID Connect Core §15.1);
+// ES256 is offered beside it for clients that prefer smaller signatures.
+const ALGORITHMS = ['RS256', 'ES256'] as const;
+
+function generateJwk(alg: (typeof ALGORITHMS)[number]): { publicJwk: Record<string, unknown>; privateJwk: PrivateJwk } {
+  const pair = alg === 'RS256'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = randomBytes(12).toString('base64url');
+  const meta = { kid, alg, use: 'sig' };
+  return {
+    publicJwk: { ...pair.publicKey.export({ format: 'jwk' }), ...meta },
+    privateJwk: { ...pair.privateKey.export({ format: 'jwk' }), ...meta } as PrivateJwk,
+  };
+}
+
+/**
+ * Returns the private signing keys, newest first, creating one per algorithm on
+ * first boot. Stored in the database so every instance and every restart
+ * publishes the same JWKS and `kid`s.
+ */
+export async function loadSigningKeys(db: Kysely<Database>, box: SecretBox): Promise<PrivateJwk[]> {
+  let stored = await findSigningKeys(db);
+  const missing = ALGORITHMS.filter((alg) => !stored.some((key) => key.alg === alg && !key.retiredAt));
+  if (missing.length) {
+    await db.transaction().execute(async (trx) => {
+      await lockSigningKeys(trx);
+      const current = await findSigningKeys(trx);
+      for (const alg of missing) {
+        if (current.some((key) => key.alg === alg && !key.retiredAt)) continue;
+        const { publicJwk, privateJwk } = generateJwk(alg);
+        await insertSigningKey(trx, { kid: privateJwk.kid, alg, publicJwk, privateJwk: box.seal(JSON.stringify(privateJwk)), encrypted: box.enabled });
+      }
+    });
+    stored = await findSigningKeys(db);
+  }
+  return stored.map((key) => JSON.parse(key.encrypted ? box.open(key.privateJwk) : key.privateJwk) as PrivateJwk);
+}

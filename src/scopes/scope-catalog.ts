@@ -1,0 +1,42 @@
+/** A scope a client may request: what the person is told, and which claims it releases. */
+export interface ScopeDefinition {
+  readonly name: string;
+  /** Shown on consent screens, phrased as what the app will be able to do. */
+  readonly description: string;
+  /** Standard claims (OpenID Connect Core §5.4) this scope releases. */
+  readonly claims: readonly string[];
+}
+
+export const SCOPE_CATALOG: readonly ScopeDefinition[] = Object.freeze([
+  { name: 'openid', description: 'Know who you are when you sign in', claims: ['sub'] },
+  { name: 'profile', description: 'See your name and username', claims: ['name', 'preferred_username', 'updated_at'] },
+  { name: 'email', description: 'See your email address', claims: ['email', 'email_verified'] },
+  // Core §11: offline_access asks for a refresh token that works while the person is away.
+  { name: 'offline_access', description: 'Stay connected: keep this access when you are not using the app', claims: [] },
+]);
+
+export const OIDC_SCOPES: readonly string[] = Object.freeze(SCOPE_CATALOG.map((scope) => scope.name));
+
+/**
+ * Shaped for oidc-provider's `claims` option: scope name → claims it releases.
+ * Scopes without claims (offline_access) are left out; they are declared in
+ * the `scopes` option instead.
+ */
+export function claimsByScope(): Record<string, string[]> {
+  return Object.fromEntries(
+    SCOPE_CATALOG.filter((scope) => scope.claims.length > 0).map((scope) => [scope.name, [...scope.claims]]),
+  );
+}
+
+export interface ScopeDescription {
+  name: string;
+  description: string;
+}
+
+/** Catalog order first, then unknown names (described by their name) in the order given; no duplicates. */
+export function describeScopes(names: Iterable<string>): ScopeDescription[] {
+  const requested = new Set(names);
+  const known = SCOPE_CATALOG.filter((scope) => requested.has(scope.name)).map(({ name, description }) => ({ name, description }));
+  const unknown = [...requested].filter((name) => !OIDC_SCOPES.includes(name)).map((name) => ({ name, description: name }));
+  return [...known, ...unknown];
+}

@@ -36,7 +36,9 @@ export function createInteractionRouter({ provider, accounts, branding }: Intera
   const render = createPageRenderer(resolveBranding(branding));
   const deps: InteractionDeps = { provider, accounts, render };
   // Only the form posts need a body, and only urlencoded ones (no JSON, no text).
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' }) as Middleware;
+  // Typed as a plain Middleware: bodyParser's own (ctx: Context) signature does not
+  // unify with @koa/router's generic context in the route overloads.
+  const form: Middleware = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   const router = new Router();
   router.get(STYLESHEET_PATH, createStylesheetRoute());

@@ -58,76 +58,67 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
-export function createAccountService({ db, bcryptCost }: AccountServiceDeps): AccountService {
+/** One bcrypt compare on every path (unknown user, wrong password, inactive user), so timing tells nothing. */
+async function authenticate({ db, bcryptCost }: AccountServiceDeps, username: string, password: string): Promise<User | null> {
+  const row = await users.findUserByUsername(db, username.trim());
+  const valid = row ? await verifyPassword(password, row.password_hash) : await verifyAgainstDummy(password, bcryptCost);
+  if (!row || !valid || !row.active) return null;
+  const updated = await users.recordLogin(db, row.id);
+  return updated ? toUser(updated) : null;
+}
+
+async function createUser({ db, bcryptCost }: AccountServiceDeps, input: NewUserInput): Promise<User> {
+  const { username, password, role, email, name } = parseAccountInput(newUserSchema, input);
+  if (await users.findUserByUsername(db, username)) throw new DuplicateUsernameError(username);
+  const passwordHash = await hashPassword(password, bcryptCost);
+  try {
+    const row = await users.insertUser(db, {
+      id: randomUUID(), username, password_hash: passwordHash, role, email: email ?? null, name: name ?? null,
+    });
+    return toUser(row);
+  } catch (err) {
+    // Two concurrent creations of the same name: the unique index decides.
+    if (isUniqueViolation(err)) throw new DuplicateUsernameError(username);
+    throw err;
+  }
+}
+
+async function updateOrThrow(db: Kysely<Database>, id: string, changes: users.UserChanges): Promise<User> {
+  const row = await users.updateUser(db, id, changes);
+  if (!row) throw new AccountNotFoundError(id);
+  return toUser(row);
+}
+
+export function createAccountService(deps: AccountServiceDeps): AccountService {
+  const { db, bcryptCost } = deps;
   // Made now so the first login for an unknown name is not slower than the rest.
   verifyAgainstDummy('', bcryptCost).catch(() => undefined);
 
-  async function update(id: string, changes: users.UserChanges): Promise<User> {
-    const row = await users.updateUser(db, id, changes);
-    if (!row) throw new AccountNotFoundError(id);
-    return toUser(row);
-  }
-
   return {
-    async authenticate(username, password) {
-      const row = await users.findUserByUsername(db, username.trim());
-      // Every path pays exactly one bcrypt compare, so timing tells nothing.
-      const valid = row ? await verifyPassword(password, row.password_hash) : await verifyAgainstDummy(password, bcryptCost);
-      if (!row || !valid || !row.active) return null;
-      const updated = await users.recordLogin(db, row.id);
-      return updated ? toUser(updated) : null;
-    },
+    authenticate: (username, password) => authenticate(deps, username, password),
+    createUser: (input) => createUser(deps, input),
 
     async findActiveUser(id) {
       const row = await users.findUserById(db, id);
       return row?.active ? toUser(row) : undefined;
     },
-
     async findUser(id) {
       const row = await users.findUserById(db, id);
       return row ? toUser(row) : undefined;
     },
-
     async findUserByUsername(username) {
       const row = await users.findUserByUsername(db, username.trim());
       return row ? toUser(row) : undefined;
     },
 
-    async createUser(input) {
-      const { username, password, role, email, name } = parseAccountInput(newUserSchema, input);
-      if (await users.findUserByUsername(db, username)) throw new DuplicateUsernameError(username);
-      const passwordHash = await hashPassword(password, bcryptCost);
-      try {
-        const row = await users.insertUser(db, {
-          id: randomUUID(), username, password_hash: passwordHash, role, email: email ?? null, name: name ?? null,
-        });
-        return toUser(row);
-      } catch (err) {
-        // Two concurrent creations of the same name: the unique index decides.
-        if (isUniqueViolation(err)) throw new DuplicateUsernameError(username);
-        throw err;
-      }
-    },
-
     async setPassword(id, password) {
       const valid = parseAccountInput(passwordSchema, password);
-      return update(id, { password_hash: await hashPassword(valid, bcryptCost) });
+      return updateOrThrow(db, id, { password_hash: await hashPassword(valid, bcryptCost) });
     },
+    setRole: async (id, role) => updateOrThrow(db, id, { role: parseAccountInput(roleSchema, role) }),
+    setActive: (id, active) => updateOrThrow(db, id, { active }),
 
-    async setRole(id, role) {
-      return update(id, { role: parseAccountInput(roleSchema, role) });
-    },
-
-    async setActive(id, active) {
-      return update(id, { active });
-    },
-
-    async listUsers(page) {
-      return (await users.listUsers(db, page)).map(toUser);
-    },
-
-    async deleteUser(id) {
-      return users.deleteUser(db, id);
-    },
+    listUsers: async (page) => (await users.listUsers(db, page)).map(toUser),
+    deleteUser: (id) => users.deleteUser(db, id),
   };
 }

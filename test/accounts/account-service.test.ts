@@ -76,6 +76,8 @@ describe('account service', () => {
     expect((await accounts.authenticate('dave', 'second-password'))?.id).toBe(dave.id);
     expect((await accounts.setRole(dave.id, 'superuser')).role).toBe('superuser');
     await expect(accounts.setRole('no-such-id', 'user')).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.setRole(dave.id, 'root' as never)).rejects.toBeInstanceOf(InvalidAccountInputError);
+    await expect(accounts.setPassword(dave.id, 'short')).rejects.toBeInstanceOf(InvalidAccountInputError);
   });
 
   it('lists and deletes users', async () => {
@@ -99,5 +101,28 @@ describe('account service', () => {
     });
     const carol = (await accounts.findUserByUsername('carol'))!;
     expect(Object.keys(accountClaims(carol)).sort()).toEqual(['preferred_username', 'sub', 'updated_at']);
+  });
+});
+
+describe.each(['postgres', 'pglite'] as const)('account service races on %s', (kind) => {
+  let raceStores: TestStores;
+
+  beforeAll(async () => {
+    raceStores = await createTestStores(`account-race-${kind}`, kind);
+  });
+  afterAll(async () => {
+    await raceStores.cleanup();
+  });
+
+  it('lets exactly one of two concurrent creations of the same name win', async () => {
+    const service = createAccountService({ db: raceStores.handle.db, bcryptCost: raceStores.config.bcryptCost });
+    const results = await Promise.allSettled([
+      service.createUser({ username: 'Eve', password: 'eve-password' }),
+      service.createUser({ username: 'eve', password: 'eve-password' }),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((result) => result.status === 'rejected');
+    expect((rejected as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateUsernameError);
+    expect((await service.authenticate('EVE', 'eve-password'))?.username).toMatch(/^eve$/i);
   });
 });

@@ -54,6 +54,6 @@ describe('discovery and JWKS', () => {
     const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
     const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]), { issuer: server.issuer, audience: 'jwks-app' });
     expect(payload.sub).toEqual(expect.any(String));
-    expect(jwks.keys.map((key: { kid: string }) => key.kid)).toContain(protectedHeader.kid);
+    expect(jwks.keys.map((key) => key.kid)).toContain(protectedHeader.kid);
   });
 });

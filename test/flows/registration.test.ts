@@ -20,7 +20,7 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
   it('registers a client whose generated secret works and is stored only as a hash', async () => {
     const response = await register({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], client_name: 'Batch job' });
     expect(response.status).toBe(201);
-    const client = await response.json();
+    const client = await response.json() as Record<string, string>;
     expect(Buffer.from(client.client_secret, 'base64url').length).toBeGreaterThanOrEqual(32);
 
     const config = await discover(server.issuer, client.client_id, client.client_secret);
@@ -48,7 +48,7 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
   it('refuses client_secret_jwt, which cannot work with hashed secrets', async () => {
     const response = await register({ redirect_uris: ['https://x.example.com/cb'], token_endpoint_auth_method: 'client_secret_jwt' });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await response.json() as Record<string, string>;
     expect(body.error).toBe('invalid_client_metadata');
     expect(body.error_description).toMatch(/token_endpoint_auth_method/);
   });

@@ -60,6 +60,7 @@ export async function addTestClient(stores: TestStores, metadata: TestClient): P
     clientId: metadata.client_id,
     metadata: rest,
     secretHash: secret ? await hashClientSecret(secret) : null,
-    source: 'code',
+    // Not 'code': the boot-time sync would disable a code client missing from the catalog.
+    source: 'cli',
   });
 }

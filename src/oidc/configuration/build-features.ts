@@ -1,4 +1,4 @@
-import type { Configuration } from 'oidc-provider';
+import { errors, type Configuration } from 'oidc-provider';
 import type { Config } from '../../config/load-config.js';
 import { generateClientSecret } from '../../clients/client-secret.js';
 import type { ProviderPages } from '../provider-pages.js';
@@ -9,8 +9,20 @@ export function buildFeatures(config: Config, pages: ProviderPages): NonNullable
     // The development-only login pages must never be reachable (on by default in v9).
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
-    introspection: { enabled: true },
-    revocation: { enabled: true },
+    introspection: {
+      enabled: true,
+      // Confidential clients (APIs) may introspect any token; a public client
+      // only its own, so it cannot probe other clients' tokens (RFC 7662 §4).
+      allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+    },
+    revocation: {
+      enabled: true,
+      // RFC 7009 §2.1: a client revokes only tokens issued to it.
+      allowedPolicy: (_ctx, client, token) => {
+        if (token.clientId === client.clientId) return true;
+        throw new errors.UnauthorizedClient('client is not authorized to revoke the presented token');
+      },
+    },
     userinfo: { enabled: true },
     deviceFlow: {
       enabled: true,

@@ -1,0 +1,142 @@
+import type { Redis } from 'ioredis';
+import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
+import type { AdapterFactory, AdapterPayload, OidcAdapter } from './adapter-types.js';
+import { fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
+import { execOrThrow, scripted, withAdapterScripts } from './redis-scripts.js';
+
+// Models whose entities are listed under their grant, exactly the set the
+// memory adapter keeps (lib/adapters/memory_adapter.js `grantable`).
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+
+type Fields = Record<string, string>;
+
+/**
+ * Layout, per entity: a HASH `{prefix}{Model}:{storage id}` with `payload`
+ * (JSON), `consumed` (epoch seconds, set once) and `grantId`. Beside it, a
+ * SET `{prefix}grant:{{grantId}}` of member keys (hash tag: one slot per
+ * grant), and string indexes `{prefix}userCode:{code}` and
+ * `{prefix}sessionUid:{uid}` holding a storage id.
+ */
+class RedisModelAdapter implements OidcAdapter {
+  private readonly redis;
+
+  constructor(redis: Redis, private readonly prefix: string, private readonly model: string) {
+    this.redis = withAdapterScripts(redis);
+  }
+
+  private entityKey(storedId: string): string {
+    return `${this.prefix}${this.model}:${storedId}`;
+  }
+
+  private grantKey(grantId: string): string {
+    return `${this.prefix}grant:{${grantId}}`;
+  }
+
+  private userCodeKey(userCode: string): string {
+    return `${this.prefix}userCode:${userCode}`;
+  }
+
+  private sessionUidKey(uid: string): string {
+    return `${this.prefix}sessionUid:${uid}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const storedId = storageId(this.model, id);
+    const key = this.entityKey(storedId);
+    const { consumed, ...rest } = payload;
+    const { grantId, userCode, uid } = payload;
+    const ttlMs = typeof expiresIn === 'number' ? Math.max(1, Math.round(expiresIn * 1000)) : undefined;
+    // One MULTI: one round trip, and no reader sees the entity without its indexes.
+    const multi = this.redis.multi();
+    multi.hset(key, { payload: JSON.stringify(toStoredPayload(this.model, rest)), ...(grantId ? { grantId } : {}) });
+    if (!grantId) multi.hdel(key, 'grantId');
+    // `consumed` lives in its own field, set once: re-saving a loaded entity
+    // must never un-consume it.
+    if (typeof consumed === 'number') multi.hsetnx(key, 'consumed', String(consumed));
+    if (ttlMs === undefined) multi.persist(key); else multi.pexpire(key, ttlMs);
+    if (grantId && GRANTABLE.has(this.model)) {
+      const grantKey = this.grantKey(grantId);
+      multi.sadd(grantKey, key);
+      // The set lives as long as its longest-lived member: NX gives a new set
+      // its first expiry, GT only ever extends it (Redis ≥ 7).
+      if (ttlMs === undefined) multi.persist(grantKey);
+      else multi.pexpire(grantKey, ttlMs, 'NX').pexpire(grantKey, ttlMs, 'GT');
+    }
+    if (typeof userCode === 'string') this.setIndex(multi, this.userCodeKey(userCode), storedId, ttlMs);
+    if (this.model === 'Session' && typeof uid === 'string') this.setIndex(multi, this.sessionUidKey(uid), storedId, ttlMs);
+    await execOrThrow(multi);
+  }
+
+  private setIndex(multi: ReturnType<Redis['multi']>, key: string, storedId: string, ttlMs: number | undefined): void {
+    if (ttlMs === undefined) multi.set(key, storedId); else multi.set(key, storedId, 'PX', ttlMs);
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.load(storageId(this.model, id), id);
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const storedId = await this.redis.get(this.userCodeKey(userCode));
+    return storedId ? this.load(storedId, undefined) : undefined;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const storedId = await this.redis.get(this.sessionUidKey(uid));
+    return storedId ? this.load(storedId, undefined) : undefined;
+  }
+
+  private async load(storedId: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
+    const fields: Fields = await this.redis.hgetall(this.entityKey(storedId));
+    if (!fields.payload) return undefined;
+    const payload = fromStoredPayload(this.model, JSON.parse(fields.payload) as AdapterPayload, rawId);
+    return fields.consumed ? { ...payload, consumed: Number(fields.consumed) } : payload;
+  }
+
+  async consume(id: string): Promise<void> {
+    const epoch = Math.floor(Date.now() / 1000);
+    const [outcome, grantId] = await this.redis.oidcConsume(this.entityKey(storageId(this.model, id)), epoch);
+    if (outcome === 'won') return;
+    if (outcome === 'lost') throw new AlreadyConsumedError(grantId || undefined);
+    throw new ConsumeTargetMissingError();
+  }
+
+  async destroy(id: string): Promise<void> {
+    const storedId = storageId(this.model, id);
+    const key = this.entityKey(storedId);
+    const [json, grantId] = await this.redis.hmget(key, 'payload', 'grantId');
+    const pipeline = scripted(this.redis.pipeline());
+    pipeline.del(key);
+    if (grantId && GRANTABLE.has(this.model)) pipeline.srem(this.grantKey(grantId), key);
+    if (json) this.dropIndexes(pipeline, storedId, JSON.parse(json) as AdapterPayload);
+    await execOrThrow(pipeline);
+  }
+
+  private dropIndexes(pipeline: ReturnType<typeof scripted>, storedId: string, payload: AdapterPayload): void {
+    if (typeof payload.userCode === 'string') pipeline.oidcDelIfEquals(this.userCodeKey(payload.userCode), storedId);
+    if (typeof payload.uid === 'string') pipeline.oidcDelIfEquals(this.sessionUidKey(payload.uid), storedId);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const grantKey = this.grantKey(grantId);
+    const members = await this.redis.smembers(grantKey);
+    const reads = this.redis.pipeline();
+    for (const member of members) reads.hget(member, 'payload');
+    const payloads = members.length ? await execOrThrow(reads) : [];
+    // One DEL per key rather than one DEL of many keys: members hash to
+    // different Cluster slots, and a multi-key DEL across slots is refused.
+    const deletes = scripted(this.redis.pipeline());
+    members.forEach((member, i) => {
+      deletes.del(member);
+      const json = payloads[i];
+      // Member keys end in the storage id (never containing ':'), which is what indexes hold.
+      if (typeof json === 'string') this.dropIndexes(deletes, member.slice(member.lastIndexOf(':') + 1), JSON.parse(json) as AdapterPayload);
+    });
+    deletes.del(grantKey);
+    await execOrThrow(deletes);
+  }
+}
+
+/** Adapters keeping entities in Redis under keyPrefix; TTLs do the cleanup. */
+export function createRedisAdapterFactory(redis: Redis, keyPrefix: string): AdapterFactory {
+  return (modelName) => new RedisModelAdapter(redis, keyPrefix, modelName);
+}

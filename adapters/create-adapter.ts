@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-client.js';
 import type { Kysely } from 'kysely';
+import Provider from 'oidc-provider';
 import type { Database } from '../src/db/schema.js';
 import type { AdapterFactory, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
 import { createKyselyAdapterFactory } from './kysely-adapter.js';
@@ -9,14 +10,17 @@ import { storeFor } from './store-routing.js';
 export interface AdapterFactoryDeps {
   db: Kysely<Database>;
   /** Absent when REDIS_URL is unset: every model then lives in SQL. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   keyPrefix: string;
   secrets: ClientSecretCodec;
 }
 
 /** The `adapter` option for oidc-provider: each model routed to its store (store-routing.ts). */
 export function createAdapterFactory({ db, redis, keyPrefix, secrets }: AdapterFactoryDeps): AdapterFactory {
-  const sqlAdapters = createKyselyAdapterFactory(db, secrets);
+  // oidc-provider keeps the request being served in AsyncLocalStorage
+  // (lib/helpers/als.js, read through the static Provider.ctx getter); the
+  // Client adapter remembers lookups for that request only.
+  const sqlAdapters = createKyselyAdapterFactory(db, secrets, () => (Provider as unknown as { ctx?: object }).ctx);
   const redisAdapters = redis ? createRedisAdapterFactory(redis, keyPrefix) : undefined;
   const cache = new Map<string, OidcAdapter>();
   return (modelName) => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-client.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import { createKyselyDevicePollTracker } from './kysely-device-poll-tracker.js';
@@ -22,7 +22,7 @@ export interface DevicePollTracker {
 }
 
 export type DevicePollTrackerDeps =
-  | { redis: Redis; keyPrefix: string }
+  | { redis: RedisClient; keyPrefix: string }
   | { db: Kysely<Database> };
 
 /** Polls are tracked where device codes are stored: Redis when configured, else SQL. */

@@ -1,9 +1,10 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import { MODEL_TABLES, type Database, type ModelName, type ModelTableName } from '../src/db/schema.js';
+import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
 import { fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
-import { KyselyClientAdapter } from './kysely-client-adapter.js';
+import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
+import { prepareQuery, slot } from './prepared-query.js';
 
 function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -18,16 +19,65 @@ function epochSeconds(date: Date): number {
 // memory adapter; deleting them is left to the batched cleanup (src/jobs).
 const notExpired: Expression<SqlBool> = sql<SqlBool>`(expires_at is null or expires_at > now())`;
 
+type Row = { payload: unknown; consumed_at: Date | null };
+
 class KyselyModelAdapter implements OidcAdapter {
-  private readonly table: ModelTableName;
+  // Compiled once, run with new values (prepared-query.ts): the same SQL as
+  // the builder calls they were written as.
+  private readonly upsertRow;
+  private readonly findBy;
+  private readonly consumeRow;
+  private readonly findConsumed;
+  private readonly destroyRow;
+  private readonly revokeRows;
 
   constructor(private readonly db: Kysely<Database>, private readonly model: ModelName) {
-    this.table = MODEL_TABLES[model];
+    const table = MODEL_TABLES[model];
+    this.upsertRow = prepareQuery(db, db.insertInto(table).values({
+      id: slot('id'),
+      grant_id: slot('grant_id'),
+      uid: slot('uid'),
+      user_code: slot('user_code'),
+      client_id: slot('client_id'),
+      account_id: slot('account_id'),
+      payload: slot('payload'),
+      // NULL in, NULL out: no expiry, not consumed.
+      expires_at: sql<Date>`now() + ${slot('expires_in')} * interval '1 second'`,
+      consumed_at: sql<Date>`to_timestamp(${slot('consumed')})`,
+    }).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+      grant_id: eb.ref('excluded.grant_id'),
+      uid: eb.ref('excluded.uid'),
+      user_code: eb.ref('excluded.user_code'),
+      client_id: eb.ref('excluded.client_id'),
+      account_id: eb.ref('excluded.account_id'),
+      payload: eb.ref('excluded.payload'),
+      expires_at: eb.ref('excluded.expires_at'),
+      // Saving a loaded entity again must never un-consume it (a replayed
+      // code would become redeemable); poll-tracker columns are left alone.
+      consumed_at: sql<Date>`coalesce(${sql.ref(`${table}.consumed_at`)}, excluded.consumed_at)`,
+      updated_at: sql<Date>`now()`,
+    }))));
+    const findWhere = (column: 'id' | 'uid' | 'user_code') => prepareQuery<Database, Row>(db, db.selectFrom(table)
+      .select(['payload', 'consumed_at'])
+      .where(column, '=', slot('value'))
+      .where(notExpired));
+    this.findBy = { id: findWhere('id'), uid: findWhere('uid'), user_code: findWhere('user_code') };
+    // One conditional UPDATE: Postgres row locking lets exactly one of any
+    // number of concurrent callers (on any instance) see consumed_at IS NULL.
+    this.consumeRow = prepareQuery(db, db.updateTable(table)
+      .set({ consumed_at: sql<Date>`now()` })
+      .where('id', '=', slot('id'))
+      .where('consumed_at', 'is', null)
+      .where(notExpired)
+      .returning('id'));
+    this.findConsumed = prepareQuery(db, db.selectFrom(table).select(['grant_id', 'consumed_at']).where('id', '=', slot('id')));
+    this.destroyRow = prepareQuery(db, db.deleteFrom(table).where('id', '=', slot('id')));
+    this.revokeRows = prepareQuery(db, db.deleteFrom(table).where('grant_id', '=', slot('grant_id')));
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const { consumed, ...rest } = payload;
-    const row = {
+    await this.upsertRow({
       id: storageId(this.model, id),
       grant_id: text(payload.grantId),
       uid: text(payload.uid),
@@ -35,24 +85,9 @@ class KyselyModelAdapter implements OidcAdapter {
       client_id: text(payload.clientId),
       account_id: text(payload.accountId),
       payload: JSON.stringify(toStoredPayload(this.model, rest)),
-      expires_at: typeof expiresIn === 'number' ? sql<Date>`now() + ${expiresIn} * interval '1 second'` : null,
-      consumed_at: typeof consumed === 'number' ? sql<Date>`to_timestamp(${consumed})` : null,
-    };
-    await this.db.insertInto(this.table).values(row)
-      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-        grant_id: eb.ref('excluded.grant_id'),
-        uid: eb.ref('excluded.uid'),
-        user_code: eb.ref('excluded.user_code'),
-        client_id: eb.ref('excluded.client_id'),
-        account_id: eb.ref('excluded.account_id'),
-        payload: eb.ref('excluded.payload'),
-        expires_at: eb.ref('excluded.expires_at'),
-        // Saving a loaded entity again must never un-consume it (a replayed
-        // code would become redeemable); poll-tracker columns are left alone.
-        consumed_at: sql<Date>`coalesce(${sql.ref(`${this.table}.consumed_at`)}, excluded.consumed_at)`,
-        updated_at: sql<Date>`now()`,
-      })))
-      .execute();
+      expires_in: typeof expiresIn === 'number' ? expiresIn : null,
+      consumed: typeof consumed === 'number' ? consumed : null,
+    });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -68,11 +103,7 @@ class KyselyModelAdapter implements OidcAdapter {
   }
 
   private async findWhere(column: 'id' | 'uid' | 'user_code', value: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
-    const row = await this.db.selectFrom(this.table)
-      .select(['payload', 'consumed_at'])
-      .where(column, '=', value)
-      .where(notExpired)
-      .executeTakeFirst();
+    const [row] = (await this.findBy[column]({ value })).rows;
     if (!row) return undefined;
     const payload = fromStoredPayload(this.model, row.payload as AdapterPayload, rawId);
     return row.consumed_at ? { ...payload, consumed: epochSeconds(row.consumed_at) } : payload;
@@ -80,31 +111,19 @@ class KyselyModelAdapter implements OidcAdapter {
 
   async consume(id: string): Promise<void> {
     const key = storageId(this.model, id);
-    // One conditional UPDATE: Postgres row locking lets exactly one of any
-    // number of concurrent callers (on any instance) see consumed_at IS NULL.
-    const won = await this.db.updateTable(this.table)
-      .set({ consumed_at: sql<Date>`now()` })
-      .where('id', '=', key)
-      .where('consumed_at', 'is', null)
-      .where(notExpired)
-      .returning('id')
-      .executeTakeFirst();
-    if (won) return;
+    if ((await this.consumeRow({ id: key })).rows.length) return;
     // Only classifies the loss; the UPDATE above already decided it.
-    const row = await this.db.selectFrom(this.table)
-      .select(['grant_id', 'consumed_at'])
-      .where('id', '=', key)
-      .executeTakeFirst();
+    const [row] = (await this.findConsumed({ id: key })).rows;
     if (row?.consumed_at) throw new AlreadyConsumedError(row.grant_id ?? undefined);
     throw new ConsumeTargetMissingError();
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.deleteFrom(this.table).where('id', '=', storageId(this.model, id)).execute();
+    await this.destroyRow({ id: storageId(this.model, id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.deleteFrom(this.table).where('grant_id', '=', grantId).execute();
+    await this.revokeRows({ grant_id: grantId });
   }
 }
 
@@ -113,9 +132,9 @@ function isTableModel(model: string): model is ModelName {
 }
 
 /** Adapters over the oidc_* tables and, for Client, the clients table. */
-export function createKyselyAdapterFactory(db: Kysely<Database>, secrets: ClientSecretCodec): AdapterFactory {
+export function createKyselyAdapterFactory(db: Kysely<Database>, secrets: ClientSecretCodec, requestScope?: RequestScope): AdapterFactory {
   return (modelName) => {
-    if (modelName === 'Client') return new KyselyClientAdapter(db, secrets);
+    if (modelName === 'Client') return new KyselyClientAdapter(db, secrets, requestScope);
     if (isTableModel(modelName)) return new KyselyModelAdapter(db, modelName);
     throw new Error(`no SQL table for oidc-provider model "${modelName}"; add a migration and a MODEL_TABLES entry`);
   };

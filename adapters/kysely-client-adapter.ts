@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import type { AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
+import { prepareQuery, slot } from './prepared-query.js';
 
 /**
  * oidc-provider's Client model over the `clients` table. The provider writes
@@ -8,10 +9,33 @@ import type { AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-t
  * client.metadata(); registration DELETE destroys); clients defined in code
  * or by the CLI are written by src/clients and only read through here.
  */
+/**
+ * The request being served (oidc-provider's `Provider.ctx`), or undefined
+ * outside one. Lookups are remembered for that request only.
+ */
+export type RequestScope = () => object | undefined;
+
+type Found = Promise<AdapterPayload | undefined>;
+
 export class KyselyClientAdapter implements OidcAdapter {
-  constructor(private readonly db: Kysely<Database>, private readonly secrets: ClientSecretCodec) {}
+  // Every token, introspection and userinfo request looks its client up:
+  // compiled once (prepared-query.ts).
+  private readonly findActive;
+  // One request may load the same client twice (introspection: the caller,
+  // then the token's client in lib/actions/introspection.js). The second
+  // lookup reuses the first; nothing outlives the request, so disabling a
+  // client still takes effect from the very next request, on every instance.
+  private readonly perRequest = new WeakMap<object, Map<string, Found>>();
+
+  constructor(private readonly db: Kysely<Database>, private readonly secrets: ClientSecretCodec, private readonly scope: RequestScope = () => undefined) {
+    this.findActive = prepareQuery(db, db.selectFrom('clients')
+      .select(['metadata', 'secret_hash'])
+      .where('client_id', '=', slot('id'))
+      .where('active', '=', true));
+  }
 
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
+    this.forget(id);
     const { client_secret: secret, client_id: _clientId, ...metadata } = payload as Record<string, unknown>;
     // find() hands the provider the stored hash as client_secret, so a loaded
     // client saved again arrives with a hash: hashing it again would lock the
@@ -33,11 +57,24 @@ export class KyselyClientAdapter implements OidcAdapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.selectFrom('clients')
-      .select(['metadata', 'secret_hash'])
-      .where('client_id', '=', id)
-      .where('active', '=', true)
-      .executeTakeFirst();
+    const request = this.scope();
+    if (!request) return this.load(id);
+    let seen = this.perRequest.get(request);
+    if (!seen) this.perRequest.set(request, seen = new Map());
+    let found = seen.get(id);
+    if (!found) seen.set(id, found = this.load(id));
+    const payload = await found;
+    // A copy each time: the provider may keep or alter what it is given.
+    return payload && { ...payload };
+  }
+
+  private forget(id: string): void {
+    const request = this.scope();
+    if (request) this.perRequest.get(request)?.delete(id);
+  }
+
+  private async load(id: string): Promise<AdapterPayload | undefined> {
+    const [row] = (await this.findActive({ id })).rows;
     if (!row) return undefined;
     // The hash stands in for the secret; create-provider.ts replaces
     // Client#compareClientSecret with hash verification.
@@ -49,6 +86,7 @@ export class KyselyClientAdapter implements OidcAdapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.forget(id);
     await this.db.deleteFrom('clients').where('client_id', '=', id).execute();
   }
 

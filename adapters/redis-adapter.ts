@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-client.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, OidcAdapter } from './adapter-types.js';
 import { fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
-import { execOrThrow, scripted, withAdapterScripts } from './redis-scripts.js';
+import { KeyedWrites, withAdapterScripts } from './redis-scripts.js';
 
 // Models whose entities are listed under their grant, exactly the set the
 // memory adapter keeps (lib/adapters/memory_adapter.js `grantable`).
@@ -16,11 +16,16 @@ type Fields = Record<string, string>;
  * SET `{prefix}grant:{{grantId}}` of member keys (hash tag: one slot per
  * grant), and string indexes `{prefix}userCode:{code}` and
  * `{prefix}sessionUid:{uid}` holding a storage id.
+ *
+ * Redis Cluster: every command here touches one key, or goes through
+ * KeyedWrites, which opens one MULTI per key when `isCluster` (a transaction
+ * may not span hash slots). What Cluster loses is only the cross-key
+ * atomicity of upsert/destroy; consume stays atomic (one key, one script).
  */
 class RedisModelAdapter implements OidcAdapter {
   private readonly redis;
 
-  constructor(redis: Redis, private readonly prefix: string, private readonly model: string) {
+  constructor(redis: RedisClient, private readonly prefix: string, private readonly model: string) {
     this.redis = withAdapterScripts(redis);
   }
 
@@ -46,8 +51,10 @@ class RedisModelAdapter implements OidcAdapter {
     const { consumed, ...rest } = payload;
     const { grantId, userCode, uid } = payload;
     const ttlMs = typeof expiresIn === 'number' ? Math.max(1, Math.round(expiresIn * 1000)) : undefined;
-    // One MULTI: one round trip, and no reader sees the entity without its indexes.
-    const multi = this.redis.multi();
+    // One MULTI on a single node: one round trip, and no reader sees the
+    // entity without its indexes (per-key MULTIs on Cluster, see KeyedWrites).
+    const writes = new KeyedWrites(this.redis);
+    const multi = writes.on(key);
     multi.hset(key, { payload: JSON.stringify(toStoredPayload(this.model, rest)), ...(grantId ? { grantId } : {}) });
     if (!grantId) multi.hdel(key, 'grantId');
     // `consumed` lives in its own field, set once: re-saving a loaded entity
@@ -56,19 +63,20 @@ class RedisModelAdapter implements OidcAdapter {
     if (ttlMs === undefined) multi.persist(key); else multi.pexpire(key, ttlMs);
     if (grantId && GRANTABLE.has(this.model)) {
       const grantKey = this.grantKey(grantId);
-      multi.sadd(grantKey, key);
+      const grantSet = writes.on(grantKey);
+      grantSet.sadd(grantKey, key);
       // The set lives as long as its longest-lived member: NX gives a new set
       // its first expiry, GT only ever extends it (Redis ≥ 7).
-      if (ttlMs === undefined) multi.persist(grantKey);
-      else multi.pexpire(grantKey, ttlMs, 'NX').pexpire(grantKey, ttlMs, 'GT');
+      if (ttlMs === undefined) grantSet.persist(grantKey);
+      else grantSet.pexpire(grantKey, ttlMs, 'NX').pexpire(grantKey, ttlMs, 'GT');
     }
-    if (typeof userCode === 'string') this.setIndex(multi, this.userCodeKey(userCode), storedId, ttlMs);
-    if (this.model === 'Session' && typeof uid === 'string') this.setIndex(multi, this.sessionUidKey(uid), storedId, ttlMs);
-    await execOrThrow(multi);
+    if (typeof userCode === 'string') this.setIndex(writes, this.userCodeKey(userCode), storedId, ttlMs);
+    if (this.model === 'Session' && typeof uid === 'string') this.setIndex(writes, this.sessionUidKey(uid), storedId, ttlMs);
+    await writes.exec();
   }
 
-  private setIndex(multi: ReturnType<Redis['multi']>, key: string, storedId: string, ttlMs: number | undefined): void {
-    if (ttlMs === undefined) multi.set(key, storedId); else multi.set(key, storedId, 'PX', ttlMs);
+  private setIndex(writes: KeyedWrites, key: string, storedId: string, ttlMs: number | undefined): void {
+    if (ttlMs === undefined) writes.on(key).set(key, storedId); else writes.on(key).set(key, storedId, 'PX', ttlMs);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -104,39 +112,40 @@ class RedisModelAdapter implements OidcAdapter {
     const storedId = storageId(this.model, id);
     const key = this.entityKey(storedId);
     const [json, grantId] = await this.redis.hmget(key, 'payload', 'grantId');
-    const pipeline = scripted(this.redis.pipeline());
-    pipeline.del(key);
-    if (grantId && GRANTABLE.has(this.model)) pipeline.srem(this.grantKey(grantId), key);
-    if (json) this.dropIndexes(pipeline, storedId, JSON.parse(json) as AdapterPayload);
-    await execOrThrow(pipeline);
+    const writes = new KeyedWrites(this.redis);
+    writes.on(key).del(key);
+    if (grantId && GRANTABLE.has(this.model)) writes.on(this.grantKey(grantId)).srem(this.grantKey(grantId), key);
+    if (json) this.dropIndexes(writes, storedId, JSON.parse(json) as AdapterPayload);
+    await writes.exec();
   }
 
-  private dropIndexes(pipeline: ReturnType<typeof scripted>, storedId: string, payload: AdapterPayload): void {
-    if (typeof payload.userCode === 'string') pipeline.oidcDelIfEquals(this.userCodeKey(payload.userCode), storedId);
-    if (typeof payload.uid === 'string') pipeline.oidcDelIfEquals(this.sessionUidKey(payload.uid), storedId);
+  private dropIndexes(writes: KeyedWrites, storedId: string, payload: AdapterPayload): void {
+    const drop = (key: string) => writes.on(key).oidcDelIfEquals(key, storedId);
+    if (typeof payload.userCode === 'string') drop(this.userCodeKey(payload.userCode));
+    if (typeof payload.uid === 'string') drop(this.sessionUidKey(payload.uid));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     const grantKey = this.grantKey(grantId);
     const members = await this.redis.smembers(grantKey);
-    const reads = this.redis.pipeline();
-    for (const member of members) reads.hget(member, 'payload');
-    const payloads = members.length ? await execOrThrow(reads) : [];
+    // Single-key reads, sent together (ioredis writes them without waiting),
+    // so they work on Cluster where members hash to different slots.
+    const payloads = await Promise.all(members.map((member) => this.redis.hget(member, 'payload')));
     // One DEL per key rather than one DEL of many keys: members hash to
     // different Cluster slots, and a multi-key DEL across slots is refused.
-    const deletes = scripted(this.redis.pipeline());
+    const deletes = new KeyedWrites(this.redis);
     members.forEach((member, i) => {
-      deletes.del(member);
+      deletes.on(member).del(member);
       const json = payloads[i];
       // Member keys end in the storage id (never containing ':'), which is what indexes hold.
       if (typeof json === 'string') this.dropIndexes(deletes, member.slice(member.lastIndexOf(':') + 1), JSON.parse(json) as AdapterPayload);
     });
-    deletes.del(grantKey);
-    await execOrThrow(deletes);
+    deletes.on(grantKey).del(grantKey);
+    await deletes.exec();
   }
 }
 
 /** Adapters keeping entities in Redis under keyPrefix; TTLs do the cleanup. */
-export function createRedisAdapterFactory(redis: Redis, keyPrefix: string): AdapterFactory {
+export function createRedisAdapterFactory(redis: RedisClient, keyPrefix: string): AdapterFactory {
   return (modelName) => new RedisModelAdapter(redis, keyPrefix, modelName);
 }

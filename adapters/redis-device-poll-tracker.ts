@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-client.js';
 import type { DevicePollTracker } from './device-poll-tracker.js';
 import { storageId } from './hashed-id.js';
 import { withAdapterScripts } from './redis-scripts.js';
@@ -8,7 +8,7 @@ import { withAdapterScripts } from './redis-scripts.js';
  * last poll time and interval atomically, so concurrent polls of one device
  * code cannot both pass as "on time". The key expires with the device code.
  */
-export function createRedisDevicePollTracker(redis: Redis, keyPrefix: string): DevicePollTracker {
+export function createRedisDevicePollTracker(redis: RedisClient, keyPrefix: string): DevicePollTracker {
   const scripts = withAdapterScripts(redis);
   return {
     async record(deviceCode, baseIntervalSeconds, ttlSeconds, nowMs = Date.now()) {

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-client.js';
 
 // Lua scripts run atomically on the Redis server. Each touches one key, so
 // they also run on Redis Cluster. None of them decodes and re-encodes the
@@ -46,17 +47,17 @@ interface PipelineScriptCommands {
   oidcDelIfEquals(key: string, value: string): ChainableCommander;
 }
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
 /** Registers the scripts on this connection (once) and returns it typed with them. */
-export function withAdapterScripts(redis: Redis): Redis & ScriptCommands {
+export function withAdapterScripts<T extends RedisClient>(redis: T): T & ScriptCommands {
   if (!defined.has(redis)) {
     redis.defineCommand('oidcConsume', { numberOfKeys: 1, lua: CONSUME });
     redis.defineCommand('oidcDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS });
     redis.defineCommand('oidcRecordPoll', { numberOfKeys: 1, lua: RECORD_POLL });
     defined.add(redis);
   }
-  return redis as Redis & ScriptCommands;
+  return redis as T & ScriptCommands;
 }
 
 /** A pipeline or MULTI with the compare-and-delete script available. */
@@ -72,4 +73,40 @@ export async function execOrThrow(chain: ChainableCommander): Promise<unknown[]>
     if (err) throw err;
     return value;
   });
+}
+
+/**
+ * Write commands grouped by the key they touch. On a single node (or a
+ * Sentinel-managed primary) every group shares one MULTI: one round trip, and
+ * no reader sees an entity without its indexes. Redis Cluster refuses a
+ * transaction whose keys hash to different slots (CROSSSLOT), so there each
+ * key gets its own MULTI: every key stays internally consistent, but a reader
+ * may briefly see an entity before its grant set or user-code index.
+ */
+export class KeyedWrites {
+  private readonly shared: ChainableCommander | undefined;
+  private readonly perKey = new Map<string, ChainableCommander>();
+
+  constructor(private readonly redis: RedisClient) {
+    this.shared = redis.isCluster ? undefined : redis.multi();
+  }
+
+  /** The transaction that commands on `key` go into (with the adapter scripts available). */
+  on(key: string): ChainableCommander & PipelineScriptCommands {
+    if (this.shared) return scripted(this.shared);
+    let chain = this.perKey.get(key);
+    if (!chain) {
+      chain = this.redis.multi();
+      this.perKey.set(key, chain);
+    }
+    return scripted(chain);
+  }
+
+  async exec(): Promise<void> {
+    if (this.shared) {
+      await execOrThrow(this.shared);
+      return;
+    }
+    await Promise.all([...this.perKey.values()].map(execOrThrow));
+  }
 }

@@ -8,7 +8,12 @@ import type { InteractionDeps } from './interaction-deps.js';
 export function createAbortInteraction(deps: InteractionDeps): RouterMiddleware {
   return async (ctx) => {
     // Loading first turns an expired or foreign interaction into the error page.
-    await deps.provider.interactionDetails(ctx.req, ctx.res);
+    const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
+    if (details.prompt.name === 'consent') {
+      await deps.audit?.record({
+        event: 'consent.denied', actor: details.session?.accountId, clientId: String(details.params.client_id ?? ''), ip: ctx.ip, userAgent: ctx.get('user-agent'),
+      });
+    }
     await deps.provider.interactionFinished(ctx.req, ctx.res, {
       error: 'access_denied',
       error_description: 'End-User aborted interaction',

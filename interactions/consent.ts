@@ -24,15 +24,19 @@ export async function renderConsentPage(ctx: Context, deps: InteractionDeps, det
   const clientId = clientIdOf(details);
   const missing = consentDetails(details);
   const accountId = details.session?.accountId;
-  const [client, account] = await Promise.all([
+  const [client, account, grant] = await Promise.all([
     deps.provider.Client.find(clientId),
     accountId ? deps.accounts.findUser(accountId) : undefined,
+    details.grantId ? deps.provider.Grant.find(details.grantId) : undefined,
   ]);
+  // What this app already holds, so the page can say what is new (the prompt reports only what is missing).
+  const granted = (grant?.getOIDCScope() ?? '').split(' ').filter((scope) => scope && !missing.missingOIDCScope.includes(scope));
   await deps.render(ctx, 'consent', {
     title: 'Allow access?',
     client: describeClient(client, clientId),
     accountName: account?.username,
     scopes: describeScopes(missing.missingOIDCScope),
+    granted: describeScopes(granted),
     claims: missing.missingOIDCClaims,
     resources: Object.entries(missing.missingResourceScopes).map(([indicator, scopes]) => ({ indicator, scopes: describeScopes(scopes) })),
     confirmAction: `/interaction/${details.uid}/confirm`,
@@ -65,6 +69,10 @@ export function createConfirmConsent(deps: InteractionDeps): RouterMiddleware {
     if (details.prompt.name !== 'consent' || !accountId) return renderWrongPrompt(ctx, deps.render);
 
     const grantId = await grantMissing(deps, details, accountId);
+    await deps.audit?.record({
+      event: 'consent.granted', actor: accountId, clientId: clientIdOf(details), ip: ctx.ip, userAgent: ctx.get('user-agent'),
+      details: { scopes: consentDetails(details).missingOIDCScope },
+    });
     // An existing grant is updated in place; only a new one is handed back.
     const consent = grantId === details.grantId ? {} : { grantId };
     await deps.provider.interactionFinished(ctx.req, ctx.res, { consent }, { mergeWithLastSubmission: true });

@@ -3,52 +3,76 @@ import { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import views from 'koa-views';
 import type Provider from 'oidc-provider';
+import type { AccountSelfService } from '../src/accounts/account-self-service.js';
 import type { AccountService } from '../src/accounts/account-service.js';
+import type { AccountAppsService } from '../src/clients/account-apps-service.js';
+import type { ConnectedAppsService } from '../src/oidc/account/connected-apps-service.js';
 import { createAbortInteraction } from './abort.js';
+import { addAccountRoutes } from './account/create-account-routes.js';
 import { resolveBranding, type Branding } from './branding.js';
 import { createConfirmConsent } from './consent.js';
+import { createCsrfGuard } from './csrf.js';
 import type { InteractionDeps } from './interaction-deps.js';
 import { createInteractionErrorPages } from './interaction-errors.js';
 import { createSubmitLogin } from './login.js';
 import { createPageRenderer } from './render-page.js';
 import { createShowInteraction } from './show-interaction.js';
-import { createStylesheetRoute } from './stylesheet.js';
-import { STYLESHEET_PATH, VIEWS_DIR } from './views-location.js';
+import { createBrandStylesheetRoute, createStylesheetRoute } from './stylesheet.js';
+import { BRAND_STYLESHEET_PATH, STYLESHEET_PATH, VIEWS_DIR } from './views-location.js';
 
 export interface InteractionRouterDeps {
   provider: Provider;
   accounts: AccountService;
+  /** The account area's services (profile, connected apps, my apps). */
+  self: AccountSelfService;
+  apps: AccountAppsService;
+  connected: ConnectedAppsService;
+  /** Keys the CSRF tokens (a cookie signing key is a fine choice). */
+  csrfKey: string;
   branding?: Partial<Branding>;
+  /** Login brute-force protection and the audit trail (hardening); optional for page-only tests. */
+  throttle?: InteractionDeps['throttle'];
+  audit?: InteractionDeps['audit'];
+  metrics?: InteractionDeps['metrics'];
 }
 
-// Interaction pages carry one-time state and personal data: never cache them.
+// Our pages carry one-time state and personal data: never cache them.
 const noStore: Middleware = async (ctx, next) => {
   ctx.set('Cache-Control', 'no-store');
   await next();
 };
 
 /**
- * The pages oidc-provider sends a person to (`interactions.url`): login,
- * consent, abort. Each step follows one rhythm: load the interaction, check
- * the prompt, validate the form, act through services, interactionFinished.
+ * The pages oidc-provider sends a person to (`interactions.url`: login,
+ * consent, abort) and the account area. Each step follows one rhythm: load the
+ * interaction, check the prompt, validate the form, act through services,
+ * interactionFinished. Every POST is parsed (urlencoded only) and CSRF-checked.
  */
-export function createInteractionRouter({ provider, accounts, branding }: InteractionRouterDeps): Router {
-  const render = createPageRenderer(resolveBranding(branding));
-  const deps: InteractionDeps = { provider, accounts, render };
-  // Only the form posts need a body, and only urlencoded ones (no JSON, no text).
+export function createInteractionRouter(deps: InteractionRouterDeps): Router {
+  const { provider, accounts } = deps;
+  const branding = resolveBranding(deps.branding);
+  const render = createPageRenderer(branding);
+  const secureCookies = new URL(provider.issuer).protocol === 'https:';
+  const csrf = createCsrfGuard({ key: deps.csrfKey, secure: secureCookies }, render);
+  const interaction: InteractionDeps = { provider, accounts, render, throttle: deps.throttle, audit: deps.audit, metrics: deps.metrics };
   // Typed as a plain Middleware: bodyParser's own (ctx: Context) signature does not
   // unify with @koa/router's generic context in the route overloads.
   const form: Middleware = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const post = [form, csrf.verify];
 
   const router = new Router();
   router.get(STYLESHEET_PATH, createStylesheetRoute());
-  router.use(noStore);
-  router.use(views(VIEWS_DIR, { extension: 'pug', options: { cache: true } }));
-  router.use(createInteractionErrorPages(render));
+  router.get(BRAND_STYLESHEET_PATH, createBrandStylesheetRoute(branding));
+  router.use(['/interaction', '/account'], noStore);
+  router.use(['/interaction', '/account'], views(VIEWS_DIR, { extension: 'pug', options: { cache: true } }));
+  router.use(['/interaction', '/account'], createInteractionErrorPages(render));
+  router.use(['/interaction', '/account'], csrf.issue);
 
-  router.get('/interaction/:uid', createShowInteraction(deps));
-  router.post('/interaction/:uid/login', form, createSubmitLogin(deps));
-  router.post('/interaction/:uid/confirm', createConfirmConsent(deps));
-  router.post('/interaction/:uid/abort', createAbortInteraction(deps));
+  router.get('/interaction/:uid', createShowInteraction(interaction));
+  router.post('/interaction/:uid/login', ...post, createSubmitLogin(interaction));
+  router.post('/interaction/:uid/confirm', ...post, createConfirmConsent(interaction));
+  router.post('/interaction/:uid/abort', ...post, createAbortInteraction(interaction));
+
+  addAccountRoutes(router, { provider, accounts, self: deps.self, apps: deps.apps, connected: deps.connected, render, secureCookies }, post);
   return router;
 }

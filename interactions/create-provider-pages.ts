@@ -3,7 +3,9 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { compileFile, type CompiledTemplate } from 'pug';
 import type { ProviderPages } from '../src/oidc/provider-pages.js';
 import { resolveBranding, type Branding } from './branding.js';
+import { describeScopes } from '../src/scopes/scope-catalog.js';
 import { describeClient } from './client-display.js';
+import { readableError } from './error-messages.js';
 import { DEVICE_CONFIRM_FORM_ID, LOGOUT_FORM_ID, formIdOf, takeUserCodeInput } from './provider-forms.js';
 import { layoutLocals, type PageLocals } from './render-page.js';
 import { VIEWS_DIR, type PageView } from './views-location.js';
@@ -13,6 +15,13 @@ export interface ProviderPagesOptions {
 }
 
 type OutError = { error: string; error_description?: string };
+
+/** The scopes the device asked for (lib/actions/code_verification.js puts the DeviceCode on ctx.oidc). */
+function requestedScopes(ctx: KoaContextWithOIDC): string[] {
+  const code = (ctx.oidc?.entities as { DeviceCode?: { params?: { scope?: unknown } } } | undefined)?.DeviceCode;
+  const scope = code?.params?.scope;
+  return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
+}
 
 // out.error of the provider's re-render errors (lib/helpers/re_render_errors.js).
 function deviceInputMessage(out: OutError | undefined): { error?: string; notice?: string } {
@@ -56,6 +65,7 @@ export function createProviderPages({ branding }: ProviderPagesOptions = {}): Pr
     async deviceCodeConfirm(ctx, form, client, userCode) {
       render(ctx, 'device-code-confirm', {
         title: 'Confirm the code', form, formId: formIdOf(form, DEVICE_CONFIRM_FORM_ID), client: describeClient(client), userCode,
+        scopes: describeScopes(requestedScopes(ctx)),
       });
     },
 
@@ -78,8 +88,9 @@ export function createProviderPages({ branding }: ProviderPagesOptions = {}): Pr
 
     async error(ctx, out) {
       // The provider has set the status already; only the body is ours.
+      const readable = readableError(out.error);
       render(ctx, 'error', {
-        title: 'Error', heading: 'Something went wrong', code: out.error, description: out.error_description,
+        title: readable.heading, heading: readable.heading, description: readable.advice, code: out.error, detail: out.error_description,
       });
     },
   };

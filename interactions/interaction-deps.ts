@@ -1,12 +1,15 @@
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../src/accounts/account-service.js';
+import type { LoginAttemptDeps } from './login-attempts.js';
 import type { PageRenderer } from './render-page.js';
 
 /** What every interaction step may use: the provider, the account service and the page renderer. */
-export interface InteractionDeps {
+export interface InteractionDeps extends LoginAttemptDeps {
   provider: Provider;
   accounts: AccountService;
   render: PageRenderer;
+  /** Counts failed sign-ins (observability/metrics.ts); absent in tests that do not need it. */
+  metrics?: { loginFailures: { inc(): void } };
 }
 
 /** What provider.interactionDetails() resolves to (the class itself is not exported by the types). */

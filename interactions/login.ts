@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { describeClient } from './client-display.js';
 import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
 import { renderWrongPrompt } from './interaction-errors.js';
+import { lockedMessage, markTooMany, recordLoginFailure, recordLoginSuccess } from './login-attempts.js';
 
 // Deliberately vague: which of the two was wrong, or whether the account is
 // disabled, is not the visitor's business.
@@ -57,10 +58,23 @@ export function createSubmitLogin(deps: InteractionDeps): RouterMiddleware {
     }
 
     const { username, password, remember } = form.data;
+    const clientId = clientIdOf(details);
+    // A locked name or IP gets the generic failure without a password check;
+    // unknown names lock the same way, so a lock reveals nothing (login-throttle.ts).
+    const verdict = await deps.throttle?.check(username, ctx.ip);
+    if (verdict && !verdict.allowed) {
+      const status = markTooMany(ctx, verdict);
+      return renderLoginPage(ctx, deps, details, { status, error: lockedMessage(LOGIN_FAILED, verdict.retryAfterSeconds), username, remember: remember === 'yes' });
+    }
     const user = await deps.accounts.authenticate(username, password);
     if (!user) {
-      return renderLoginPage(ctx, deps, details, { status: 401, error: LOGIN_FAILED, username, remember: remember === 'yes' });
+      deps.metrics?.loginFailures.inc();
+      const after = await recordLoginFailure(ctx, deps, { username, clientId });
+      const status = after.allowed ? 401 : markTooMany(ctx, after);
+      const error = after.allowed ? LOGIN_FAILED : lockedMessage(LOGIN_FAILED, after.retryAfterSeconds);
+      return renderLoginPage(ctx, deps, details, { status, error, username, remember: remember === 'yes' });
     }
+    await recordLoginSuccess(ctx, deps, { username, accountId: user.id, clientId });
 
     // remember=false keeps the session cookie transient; amr "pwd" per RFC 8176 §2.
     await deps.provider.interactionFinished(ctx.req, ctx.res, {

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Branding } from './branding.js';
-import { STYLESHEET_PATH, type PageView } from './views-location.js';
+import { BRAND_STYLESHEET_PATH, STYLESHEET_PATH, type PageView } from './views-location.js';
 
 export type PageLocals = Record<string, unknown>;
 
@@ -9,14 +9,24 @@ export type PageRenderer = (ctx: Context, view: PageView, locals: PageLocals, st
 
 /** Locals every page gets, so the layout needs nothing from the request. */
 export function layoutLocals(branding: Branding): PageLocals {
-  return { productName: branding.productName, stylesheetPath: STYLESHEET_PATH };
+  return {
+    productName: branding.productName,
+    brandLogoUrl: branding.logoUrl,
+    stylesheetPath: STYLESHEET_PATH,
+    brandStylesheetPath: branding.color ? BRAND_STYLESHEET_PATH : undefined,
+  };
 }
 
+/**
+ * Also hands every page the request's CSRF token (ctx.state.csrfToken, see
+ * csrf.ts), which the views put in a hidden `_csrf` field of each form.
+ */
 export function createPageRenderer(branding: Branding): PageRenderer {
   const shared = layoutLocals(branding);
   return async (ctx, view, locals, status = 200) => {
     ctx.status = status;
-    await ctx.render(view, { ...locals, ...shared });
+    const csrfToken = typeof ctx.state.csrfToken === 'string' ? ctx.state.csrfToken : undefined;
+    await ctx.render(view, { csrfToken, ...locals, ...shared });
   };
 }
 
@@ -25,8 +35,9 @@ export interface ErrorPage {
   heading: string;
   description: string;
   code?: string;
+  links?: { href: string; text: string }[];
 }
 
 export async function renderErrorPage(ctx: Context, render: PageRenderer, page: ErrorPage): Promise<void> {
-  await render(ctx, 'error', { title: page.heading, heading: page.heading, description: page.description, code: page.code }, page.status);
+  await render(ctx, 'error', { title: page.heading, heading: page.heading, description: page.description, code: page.code, links: page.links }, page.status);
 }

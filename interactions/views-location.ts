@@ -8,6 +8,8 @@ export const STYLESHEET_FILE = fileURLToPath(new URL('./views/assets/style.css',
 
 /** Linked from layout.pug; served by the interaction router. */
 export const STYLESHEET_PATH = '/interaction-assets/style.css';
+/** The generated rules carrying BRAND_COLOR; linked only when it is set. */
+export const BRAND_STYLESHEET_PATH = '/interaction-assets/brand.css';
 
 /** Every template a page can render, named after its file in views/. */
 export type PageView =
@@ -18,4 +20,10 @@ export type PageView =
   | 'device-code-confirm'
   | 'device-success'
   | 'logout-confirm'
-  | 'logout-success';
+  | 'logout-success'
+  | 'account-profile'
+  | 'account-password'
+  | 'account-connected'
+  | 'account-apps'
+  | 'account-app-new'
+  | 'account-app';

@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/load-config.js';
 import { createDb } from './db/create-db.js';
 import { isMigrationCurrent, migrateToLatest } from './db/migrate.js';
+import { trackConnections } from './http/connection-drainer.js';
 import { createServerApp } from './http/create-server-app.js';
+import { createMetricsListener } from './observability/metrics-route.js';
 import { createLogger } from './observability/logger.js';
 import { createRedis } from './redis/create-redis.js';
-
-const SHUTDOWN_DEADLINE_MS = 10_000;
 
 function readConfig(): Config {
   try {
@@ -35,29 +35,40 @@ async function main(): Promise<void> {
   const app = await createServerApp({ config, database, redis, logger });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000;
+  const drainer = trackConnections(server);
+  // METRICS_PORT: /metrics on a listener of its own, for scrapers on a private network.
+  const metricsPort = config.operations.metricsPort;
+  const metricsServer = metricsPort ? createServer(createMetricsListener(app.metrics.registry)).listen(metricsPort, config.host) : undefined;
   server.listen(config.port, config.host, () => {
     logger.info({ issuer: config.issuer, port: config.port, database: database.kind, redis: Boolean(redis) }, `OpenID Provider listening; issuer ${config.issuer}`);
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  // Stop accepting, report not ready, let in-flight requests finish (up to
+  // SHUTDOWN_TIMEOUT_MS), then close the pools. See http/connection-drainer.ts.
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    logger.info({ signal, timeoutMs: config.operations.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
     app.beginShutdown();
-    const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    server.close(async () => {
-      clearTimeout(deadline);
-      redis?.disconnect();
-      await database.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
+    const outcome = await drainer.drain(config.operations.shutdownTimeoutMs);
+    if (outcome === 'requests-cut') logger.warn('shutdown deadline reached: requests still running were cut');
+    if (outcome === 'idle-closed') logger.info('shutdown deadline reached: idle keep-alive connections were closed');
+    redis?.disconnect();
+    await database.close();
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const onSignal = (signal: string) => {
+    shutdown(signal).catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 main().catch((err) => {

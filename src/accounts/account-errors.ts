@@ -20,6 +20,6 @@ export class DuplicateUsernameError extends AccountError {
 export class AccountNotFoundError extends AccountError {
   override name = 'AccountNotFoundError';
   constructor(readonly id: string) {
-    super(`No user with id "${id}"`);
+    super(`No such user: ${JSON.stringify(id)}`);
   }
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, Role } from '../db/schema.js';
 import { AccountNotFoundError, DuplicateUsernameError } from './account-errors.js';
 import { newUserSchema, parseAccountInput, passwordSchema, roleSchema, type NewUserInput } from './account-input.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import * as users from './users-repository.js';
+import { revokeAccountEntities } from '../../adapters/revoke-entities.js';
 
 /** A user as callers see it: never the password hash. */
 export interface User {
@@ -83,7 +84,7 @@ async function createUser({ db, bcryptCost }: AccountServiceDeps, input: NewUser
   }
 }
 
-async function updateOrThrow(db: Kysely<Database>, id: string, changes: users.UserChanges): Promise<User> {
+async function updateOrThrow(db: Kysely<Database> | Transaction<Database>, id: string, changes: users.UserChanges): Promise<User> {
   const row = await users.updateUser(db, id, changes);
   if (!row) throw new AccountNotFoundError(id);
   return toUser(row);
@@ -116,9 +117,18 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       return updateOrThrow(db, id, { password_hash: await hashPassword(valid, bcryptCost) });
     },
     setRole: async (id, role) => updateOrThrow(db, id, { role: parseAccountInput(roleSchema, role) }),
-    setActive: (id, active) => updateOrThrow(db, id, { active }),
+    // Disabling signs the person out everywhere at once: sessions, grants and
+    // tokens go with it, so nothing issued before comes back on re-enable.
+    setActive: (id, active) => db.transaction().execute(async (trx) => {
+      const user = await updateOrThrow(trx, id, { active });
+      if (!active) await revokeAccountEntities(trx, id);
+      return user;
+    }),
 
     listUsers: async (page) => (await users.listUsers(db, page)).map(toUser),
-    deleteUser: (id) => users.deleteUser(db, id),
+    deleteUser: (id) => db.transaction().execute(async (trx) => {
+      await revokeAccountEntities(trx, id);
+      return users.deleteUser(trx, id);
+    }),
   };
 }

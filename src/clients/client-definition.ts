@@ -31,12 +31,28 @@ export const clientDefinitionSchema = z.object({
   firstParty: z.boolean().default(false),
   /** Legacy implicit response types (`id_token`, `id_token token`); off unless set. */
   allowImplicit: z.boolean().default(false),
+  /** RFC 9449 §5.2: every access token of this client is DPoP-bound; bearer-only token requests are refused. */
+  requireDpop: z.boolean().default(false),
+  /** RFC 9126 §6: the authorization endpoint accepts this client's requests only as a pushed request_uri. */
+  requirePar: z.boolean().default(false),
   logoUri: z.string().url().optional(),
   clientUri: z.string().url().optional(),
 });
 
 export type ClientDefinitionInput = z.input<typeof clientDefinitionSchema>;
 export type ClientDefinition = z.output<typeof clientDefinitionSchema>;
+
+/**
+ * Parses one definition; every schema problem comes back as a line naming the
+ * client (its id when readable, else `label`).
+ */
+export function parseClientDefinition(input: unknown, label: string): { definition?: ClientDefinition; problems: string[] } {
+  const parsed = clientDefinitionSchema.safeParse(input);
+  if (parsed.success) return { definition: parsed.data, problems: [] };
+  const id = (input as { clientId?: unknown } | null)?.clientId;
+  const name = typeof id === 'string' ? id : label;
+  return { problems: parsed.error.issues.map((issue) => `client ${name}: ${issue.path.join('.') || 'definition'}: ${issue.message}`) };
+}
 
 /** Identity helper so clients.config.ts gets types and completion. */
 export function defineClients(clients: ClientDefinitionInput[]): ClientDefinitionInput[] {

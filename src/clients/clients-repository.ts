@@ -66,6 +66,19 @@ export async function upsertClientRow(db: Executor, client: ClientWrite): Promis
     .execute();
 }
 
+/** Inserts a new client; a taken client_id fails with the unique violation (Postgres code 23505). */
+export async function insertClientRow(db: Executor, client: ClientWrite): Promise<void> {
+  await db.insertInto('clients').values({
+    client_id: client.clientId,
+    metadata: JSON.stringify(client.metadata),
+    secret_hash: client.secretHash,
+    source: client.source,
+    owner_id: client.ownerId ?? null,
+    first_party: client.firstParty ?? false,
+    active: client.active ?? true,
+  }).execute();
+}
+
 export async function updateClientRow(db: Executor, clientId: string, changes: Partial<Pick<ClientWrite, 'metadata' | 'secretHash' | 'active' | 'firstParty'>>): Promise<boolean> {
   const result = await db.updateTable('clients').set({
     ...(changes.metadata ? { metadata: JSON.stringify(changes.metadata) } : {}),

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { clientDefinitionSchema, type ClientDefinition, type ClientDefinitionInput } from './client-definition.js';
+import { parseClientDefinition, type ClientDefinition, type ClientDefinitionInput } from './client-definition.js';
 import { clientDefinitionProblems, toClientMetadata } from './client-metadata.js';
 import { createClientSecretVerifier, hashClientSecret } from './client-secret.js';
+import { revokeClientEntities } from '../../adapters/revoke-entities.js';
 import { findClientRow, listClientRows, updateClientRow, upsertClientRow } from './clients-repository.js';
 
 export class ClientConfigError extends Error {
@@ -28,13 +29,9 @@ export function validateClientDefinitions(
   const seen = new Set<string>();
   const clients: ValidatedClient[] = [];
   inputs.forEach((input, index) => {
-    const parsed = clientDefinitionSchema.safeParse(input);
-    if (!parsed.success) {
-      const label = typeof input?.clientId === 'string' ? input.clientId : `#${index}`;
-      problems.push(...parsed.error.issues.map((issue) => `client ${label}: ${issue.path.join('.') || 'definition'}: ${issue.message}`));
-      return;
-    }
-    const definition = parsed.data;
+    const { definition, problems: schemaProblems } = parseClientDefinition(input, `#${index}`);
+    problems.push(...schemaProblems);
+    if (!definition) return;
     if (seen.has(definition.clientId)) problems.push(`client ${definition.clientId}: defined twice`);
     seen.add(definition.clientId);
     const found = clientDefinitionProblems(definition, supportedScopes);
@@ -72,6 +69,8 @@ export async function syncClients(db: Kysely<Database>, clients: readonly Valida
     for (const row of await listClientRows(trx, { source: 'code' })) {
       if (!defined.has(row.clientId) && row.active) {
         await updateClientRow(trx, row.clientId, { active: false });
+        // As when an operator disables a client: what it was issued stops working now.
+        await revokeClientEntities(trx, row.clientId);
         disabled += 1;
       }
     }

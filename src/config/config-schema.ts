@@ -21,6 +21,15 @@ const url = (protocols: string[]) =>
     }
   }, { message: `must be a URL using ${protocols.join(' or ')}` });
 
+const limit = (fallback: number) =>
+  z.coerce.number({ message: 'must be a whole number of requests (0 = no limit)' }).int().min(0).default(fallback);
+
+// Operations: `host:port,host:port` (Redis Sentinel and Cluster seed nodes).
+const hostPortList = z.string()
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .refine((entries) => entries.length > 0 && entries.every((entry) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry) && Number(entry.split(':')[1]) <= 65535), { message: 'must be a comma-separated list of host:port' })
+  .transform((entries) => entries.map((entry) => ({ host: entry.slice(0, entry.lastIndexOf(':')), port: Number(entry.slice(entry.lastIndexOf(':') + 1)) })));
+
 // Every variable the server reads, in one place. Defaults follow ../DESIGN.md's
 // configuration contract; lifetimes follow the provider issue's numbers.
 export const envSchema = z.object({
@@ -51,6 +60,38 @@ export const envSchema = z.object({
   INTERACTION_TTL: duration('INTERACTION_TTL', 3600),
   SESSION_TTL: duration('SESSION_TTL', 14 * 24 * 3600),
   DEVICE_POLL_INTERVAL: duration('DEVICE_POLL_INTERVAL', 5),
+  // Hardening: rate limits (requests per RATE_LIMIT_WINDOW_SECONDS; 0 turns one
+  // limit off), login lockout, public-client token lifetime, cleanup job.
+  RATE_LIMIT_WINDOW_SECONDS: duration('RATE_LIMIT_WINDOW_SECONDS', 60),
+  RATE_LIMIT_TOKEN_PER_CLIENT: limit(300),
+  RATE_LIMIT_TOKEN_PER_IP: limit(300),
+  RATE_LIMIT_DEVICE_AUTHORIZATION_PER_CLIENT: limit(60),
+  RATE_LIMIT_DEVICE_AUTHORIZATION_PER_IP: limit(60),
+  RATE_LIMIT_REGISTRATION_PER_IP: limit(20),
+  RATE_LIMIT_INTROSPECTION_PER_CLIENT: limit(1200),
+  RATE_LIMIT_INTROSPECTION_PER_IP: limit(1200),
+  RATE_LIMIT_LOGIN_PER_IP: limit(60),
+  LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(1000, { message: 'must be between 1 and 1000' }).default(5),
+  LOGIN_LOCKOUT_BASE_SECONDS: duration('LOGIN_LOCKOUT_BASE_SECONDS', 30),
+  LOGIN_LOCKOUT_MAX_SECONDS: duration('LOGIN_LOCKOUT_MAX_SECONDS', 3600),
+  LOGIN_LOCKOUT_IP_THRESHOLD: z.coerce.number().int().min(1).max(100000, { message: 'must be between 1 and 100000' }).default(50),
+  LOGIN_FAILURE_WINDOW_SECONDS: duration('LOGIN_FAILURE_WINDOW_SECONDS', 24 * 3600),
+  PUBLIC_CLIENT_ACCESS_TOKEN_TTL: duration('PUBLIC_CLIENT_ACCESS_TOKEN_TTL', 900),
+  CLEANUP_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a whole number of seconds' }).int().min(0).default(0),
+  // Operations: metrics, graceful shutdown, Redis Sentinel / Cluster topologies.
+  METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535, { message: 'must be a port number (1-65535)' }).optional(),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10, { message: 'must be between 1 and 10' }).default(1),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a whole number of milliseconds' }).int().min(0).max(600_000, { message: 'must be at most 600000' }).default(10_000),
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  // Pages: what the login, consent, device and account pages are branded with.
+  BRAND_NAME: z.string().trim().min(1).max(60, { message: 'must be at most 60 characters' }).optional(),
+  BRAND_COLOR: z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { message: 'must be a hex colour such as #1f5fd6' }).optional(),
+  BRAND_LOGO_URL: url(['https:']).optional(),
 });
 
 export type EnvInput = z.input<typeof envSchema>;

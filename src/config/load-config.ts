@@ -30,12 +30,59 @@ export interface Config {
     readonly session: number;
   };
   readonly devicePollInterval: number;
+  /** Hardening: request limits per window (0 = off), login lockout, cleanup interval (0 = off). */
+  readonly rateLimit: {
+    readonly windowSeconds: number;
+    readonly tokenPerClient: number;
+    readonly tokenPerIp: number;
+    readonly deviceAuthorizationPerClient: number;
+    readonly deviceAuthorizationPerIp: number;
+    readonly registrationPerIp: number;
+    readonly introspectionPerClient: number;
+    readonly introspectionPerIp: number;
+    readonly loginPerIp: number;
+  };
+  readonly loginLockout: {
+    readonly threshold: number;
+    readonly baseSeconds: number;
+    readonly maxSeconds: number;
+    readonly ipThreshold: number;
+    readonly failureWindowSeconds: number;
+  };
+  readonly publicClientAccessTokenTtl: number;
+  readonly cleanupIntervalSeconds: number;
+  /** Operations: who may read /metrics, how long shutdown waits, which Redis topology. */
+  readonly operations: {
+    /** Bearer token for /metrics on the main port; unset and no metricsPort → /metrics not served. */
+    readonly metricsToken: string | undefined;
+    /** A separate listener (on HOST) serving only /metrics, without a token. */
+    readonly metricsPort: number | undefined;
+    readonly shutdownTimeoutMs: number;
+    /** With TRUST_PROXY: how many proxies append to X-Forwarded-For (the client address is read that far from the right). */
+    readonly trustProxyHops: number;
+    readonly redisTopology: RedisTopology;
+  };
+  /** Pages: product name, primary colour (hex) and logo (https) of the pages; unset → neutral defaults. */
+  readonly branding: {
+    readonly name: string | undefined;
+    readonly color: string | undefined;
+    readonly logoUrl: string | undefined;
+  };
   /**
    * Reads a secret that a client definition names by its environment variable
    * (clients in code never hold a literal secret). Read once at startup.
    */
   secretFromEnv(name: string): string | undefined;
 }
+
+/** Operations: one Redis deployment shape at a time (REDIS_URL, Sentinel or Cluster). */
+export type RedisTopology =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'single'; readonly url: string }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly RedisNode[]; readonly name: string; readonly username?: string; readonly password?: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly RedisNode[]; readonly username?: string; readonly password?: string };
+
+export interface RedisNode { readonly host: string; readonly port: number }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -60,6 +107,24 @@ function productionProblems(env: ParsedEnv, issuer: string): string[] {
   return problems;
 }
 
+function operationsProblems(env: ParsedEnv): string[] {
+  const problems: string[] = [];
+  const topologies = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (topologies.length > 1) problems.push(`${topologies.join(', ')}: set only one Redis topology`);
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
+  if (env.REDIS_SENTINEL_NAME && !env.REDIS_SENTINELS) problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME');
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) problems.push('METRICS_PORT: must differ from PORT');
+  return problems;
+}
+
+function redisTopology(env: ParsedEnv): RedisTopology {
+  const auth = { ...(env.REDIS_USERNAME ? { username: env.REDIS_USERNAME } : {}), ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}) };
+  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+  if (env.REDIS_SENTINELS && env.REDIS_SENTINEL_NAME) return { kind: 'sentinel', sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME, ...auth };
+  if (env.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES, ...auth };
+  return { kind: 'none' };
+}
+
 /** Reads the environment once; the only place that looks at process.env. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const blankAsUnset = Object.fromEntries(
@@ -71,7 +136,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const env = parsed.data;
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
-  const problems = productionProblems(env, issuer);
+  const problems = [...productionProblems(env, issuer), ...operationsProblems(env)];
   if (env.ISSUER && (new URL(issuer).search || new URL(issuer).hash)) {
     problems.push('ISSUER: must not contain a query or fragment (OpenID Connect Discovery §3)');
   }
@@ -106,6 +171,34 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       session: env.SESSION_TTL,
     }),
     devicePollInterval: env.DEVICE_POLL_INTERVAL,
+    rateLimit: Object.freeze({
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      tokenPerClient: env.RATE_LIMIT_TOKEN_PER_CLIENT,
+      tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
+      deviceAuthorizationPerClient: env.RATE_LIMIT_DEVICE_AUTHORIZATION_PER_CLIENT,
+      deviceAuthorizationPerIp: env.RATE_LIMIT_DEVICE_AUTHORIZATION_PER_IP,
+      registrationPerIp: env.RATE_LIMIT_REGISTRATION_PER_IP,
+      introspectionPerClient: env.RATE_LIMIT_INTROSPECTION_PER_CLIENT,
+      introspectionPerIp: env.RATE_LIMIT_INTROSPECTION_PER_IP,
+      loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+    }),
+    loginLockout: Object.freeze({
+      threshold: env.LOGIN_LOCKOUT_THRESHOLD,
+      baseSeconds: env.LOGIN_LOCKOUT_BASE_SECONDS,
+      maxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
+      ipThreshold: env.LOGIN_LOCKOUT_IP_THRESHOLD,
+      failureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+    }),
+    publicClientAccessTokenTtl: env.PUBLIC_CLIENT_ACCESS_TOKEN_TTL,
+    cleanupIntervalSeconds: env.CLEANUP_INTERVAL_SECONDS,
+    operations: Object.freeze({
+      metricsToken: env.METRICS_TOKEN,
+      metricsPort: env.METRICS_PORT,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+      redisTopology: redisTopology(env),
+    }),
+    branding: Object.freeze({ name: env.BRAND_NAME, color: env.BRAND_COLOR, logoUrl: env.BRAND_LOGO_URL }),
     secretFromEnv: (name: string) => blankAsUnset[name],
   });
 }

@@ -31,6 +31,11 @@ function createPostgres(config: Config): DatabaseHandle {
   });
   // A dropped connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // pg-pool listens for errors only on idle clients; a checked-out client whose
+  // connection dies (pg_terminate_backend, a network cut) would emit an
+  // unhandled 'error' and crash the process. Its pending query still rejects,
+  // the request answers 503 (http/store-outage.ts) and the pool discards it.
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

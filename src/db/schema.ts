@@ -87,6 +87,20 @@ export interface DeviceCodesTable extends ModelTable {
   poll_interval: number | null;
 }
 
+/** Append-only audit trail (see src/audit/); never a secret or token value in any column. */
+export interface AuditEventsTable {
+  /** bigserial (int8, read as a number; see create-db.ts). */
+  id: Generated<number>;
+  event: string;
+  /** The account id, when a person is behind the event. */
+  actor: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: JSONColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: CreatedAt;
+}
+
 export const MODEL_TABLES = {
   Grant: 'oidc_grants',
   Session: 'oidc_sessions',
@@ -111,6 +125,7 @@ export interface Database {
   scopes: ScopesTable;
   signing_keys: SigningKeysTable;
   server_secrets: ServerSecretsTable;
+  audit_events: AuditEventsTable;
   oidc_grants: ModelTable;
   oidc_sessions: ModelTable;
   oidc_access_tokens: ModelTable;

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
+import { requestLogger } from '../observability/request-observer.js';
 import { AppError } from './app-error.js';
 
 function wantsHtml(accept: string | undefined): boolean {
@@ -21,7 +22,7 @@ export function createErrorMiddleware(logger: Logger): Middleware {
       const status = known?.status ?? (httpStatus && httpStatus >= 400 && httpStatus < 500 ? httpStatus : 500);
       const code = known?.code ?? (status === 500 ? 'server_error' : 'invalid_request');
       const description = known?.message ?? (status === 500 ? 'The server could not complete the request.' : 'The request is not valid.');
-      if (status === 500) logger.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
+      if (status === 500) requestLogger(ctx, logger).error({ err, requestId: ctx.state.requestId }, 'unhandled error');
       ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
       if (wantsHtml(ctx.get('accept'))) {

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import Provider, { type Adapter, type Configuration, type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/load-config.js';
 import type { Logger } from '../observability/logger.js';
+import { requestLogger } from '../observability/request-observer.js';
 import { createClientSecretVerifier } from '../clients/client-secret.js';
 import type { DevicePollTracker } from '../../adapters/device-poll-tracker.js';
 import { buildClientMetadata } from './configuration/build-client-metadata.js';
@@ -10,11 +11,17 @@ import { buildCookies } from './configuration/build-cookies.js';
 import { buildCors } from './configuration/build-cors.js';
 import { buildFeatures } from './configuration/build-features.js';
 import { buildGrantLoading } from './configuration/build-grant-loading.js';
+import { buildResourceIndicators } from './configuration/build-resource-indicators.js';
 import { buildTtl } from './configuration/build-ttl.js';
+import { withLiveTokenPolicy } from './live-token-policy.js';
 import { createDevicePollMiddleware } from './device-flow/device-poll-middleware.js';
+import { createUnsavedSessionGuard } from './device-flow/unsaved-session-guard.js';
 import type { PrivateJwk } from './keys/load-signing-keys.js';
 import { listenRevokeOnReplay } from './listeners/revoke-on-replay.js';
 import type { ProviderPages } from './provider-pages.js';
+import type { ResourceServer } from '../scopes/resource-server-definition.js';
+import { OIDC_SCOPES } from '../scopes/scope-catalog.js';
+import { createRedirectUriErrorMiddleware } from './registration/redirect-uri-error-middleware.js';
 import { createRegistrationSecretMiddleware } from './registration/registration-secret-middleware.js';
 
 export interface ProviderDeps {
@@ -26,6 +33,8 @@ export interface ProviderDeps {
   cookieKeys: string[];
   scopes: string[];
   claims: Record<string, string[]>;
+  /** APIs clients may ask tokens for with `resource=` (RFC 8707). */
+  resourceServers: readonly ResourceServer[];
   devicePollTracker: DevicePollTracker;
   /** Response types beyond `code`/`none`, when a client in code enables legacy implicit. */
   implicitResponseTypes: boolean;
@@ -51,7 +60,11 @@ export function createProvider(deps: ProviderDeps): ProviderBundle {
     jwks: { keys: deps.signingKeys as unknown as NonNullable<Configuration['jwks']>['keys'] },
     cookies: buildCookies(deps.cookieKeys),
     ttl: buildTtl(config),
-    features: buildFeatures(config, pages),
+    // Introspection also checks that the token's account and client are still active.
+    features: {
+      ...withLiveTokenPolicy(buildFeatures(config, pages), deps.findAccount),
+      resourceIndicators: buildResourceIndicators(deps.resourceServers, OIDC_SCOPES),
+    },
     scopes: deps.scopes,
     claims: deps.claims,
     rotateRefreshToken: true,
@@ -61,6 +74,10 @@ export function createProvider(deps: ProviderDeps): ProviderBundle {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Only the addresses our own proxies appended to X-Forwarded-For are
+  // trusted (TRUST_PROXY_HOPS, default 1, counted from the right); anything
+  // to their left was written by the client and can be forged.
+  provider.maxIpsCount = config.operations.trustProxyHops;
 
   // Secrets are stored as hashes (see clients/client-secret.ts), so the
   // provider's plain comparison is replaced by hash verification.
@@ -70,10 +87,13 @@ export function createProvider(deps: ProviderDeps): ProviderBundle {
   };
 
   listenRevokeOnReplay(provider, (err) => deps.logger.error({ err }, 'revoking a replayed grant failed'));
-  provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server_error'));
+  // The request's child logger (observability/request-observer.ts) carries its requestId.
+  provider.on('server_error', (ctx, err) => requestLogger(ctx, deps.logger).error({ err }, 'oidc-provider server_error'));
   const middleware = [
     createRegistrationSecretMiddleware(provider, verifier),
+    createRedirectUriErrorMiddleware(),
     createDevicePollMiddleware(deps.devicePollTracker, { interval: config.devicePollInterval, ttl: config.ttl.deviceCode }),
+    createUnsavedSessionGuard(),
   ];
   return { provider, middleware };
 }

@@ -1,3 +1,6 @@
+import { declaredApiScopes } from './resource-server-definition.js';
+import { resourceServersConfig } from './resource-servers.config.js';
+
 /** A scope a client may request: what the person is told, and which claims it releases. */
 export interface ScopeDefinition {
   readonly name: string;
@@ -18,6 +21,21 @@ export const SCOPE_CATALOG: readonly ScopeDefinition[] = Object.freeze([
 export const OIDC_SCOPES: readonly string[] = Object.freeze(SCOPE_CATALOG.map((scope) => scope.name));
 
 /**
+ * Scopes only APIs accept, as declared with their resource server in
+ * resource-servers.config.ts (no claims; first declaration wins). They are
+ * known to the provider too, so client allow-lists may name them and
+ * oidc-provider enforces those lists at the authorization endpoint.
+ */
+export const API_SCOPE_CATALOG: readonly ScopeDefinition[] = Object.freeze(
+  declaredApiScopes(resourceServersConfig)
+    .filter((scope, index, all) => !OIDC_SCOPES.includes(scope.name) && all.findIndex((other) => other.name === scope.name) === index)
+    .map(({ name, description }) => ({ name, description, claims: [] })),
+);
+
+/** Every scope a client may be allowed: OpenID Connect scopes, then API-only ones. */
+export const KNOWN_SCOPES: readonly string[] = Object.freeze([...OIDC_SCOPES, ...API_SCOPE_CATALOG.map((scope) => scope.name)]);
+
+/**
  * Shaped for oidc-provider's `claims` option: scope name → claims it releases.
  * Scopes without claims (offline_access) are left out; they are declared in
  * the `scopes` option instead.
@@ -36,7 +54,7 @@ export interface ScopeDescription {
 /** Catalog order first, then unknown names (described by their name) in the order given; no duplicates. */
 export function describeScopes(names: Iterable<string>): ScopeDescription[] {
   const requested = new Set(names);
-  const known = SCOPE_CATALOG.filter((scope) => requested.has(scope.name)).map(({ name, description }) => ({ name, description }));
-  const unknown = [...requested].filter((name) => !OIDC_SCOPES.includes(name)).map((name) => ({ name, description: name }));
+  const known = [...SCOPE_CATALOG, ...API_SCOPE_CATALOG].filter((scope) => requested.has(scope.name)).map(({ name, description }) => ({ name, description }));
+  const unknown = [...requested].filter((name) => !KNOWN_SCOPES.includes(name)).map((name) => ({ name, description: name }));
   return [...known, ...unknown];
 }

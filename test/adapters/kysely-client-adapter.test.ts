@@ -77,4 +77,21 @@ describe('Client adapter (clients table)', () => {
     expect(await clients().find('reg-3')).toBeUndefined();
     expect(await stores.handle.db.selectFrom('clients').select('client_id').where('client_id', '=', 'reg-3').executeTakeFirst()).toBeUndefined();
   });
+
+  it('remembers a lookup for one request only: a change shows from the next request on', async () => {
+    let request: object | undefined = {};
+    const scoped = createKyselyAdapterFactory(stores.handle.db, countingCodec, () => request)('Client');
+    await scoped.upsert('reg-4', registration('reg-4'));
+    const first = await scoped.find('reg-4');
+    await stores.handle.db.updateTable('clients').set({ active: false }).where('client_id', '=', 'reg-4').execute();
+    // Same request: the first answer again (introspection loads its caller twice).
+    expect(await scoped.find('reg-4')).toEqual(first);
+    // The next request sees the client disabled at once.
+    request = {};
+    expect(await scoped.find('reg-4')).toBeUndefined();
+    // Outside any request nothing is remembered.
+    request = undefined;
+    await stores.handle.db.updateTable('clients').set({ active: true }).where('client_id', '=', 'reg-4').execute();
+    expect(await scoped.find('reg-4')).toMatchObject({ client_id: 'reg-4' });
+  });
 });

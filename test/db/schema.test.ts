@@ -9,6 +9,7 @@ const EXPECTED: Record<string, string[]> = {
   scopes: ['name', 'description', 'claims', 'created_at', 'updated_at'],
   signing_keys: ['kid', 'alg', 'public_jwk', 'private_jwk', 'encrypted', 'retired_at', 'created_at', 'updated_at'],
   server_secrets: ['name', 'value', 'encrypted', 'created_at', 'updated_at'],
+  audit_events: ['id', 'event', 'actor', 'client_id', 'ip', 'user_agent', 'details', 'created_at'],
 };
 const MODEL_COLUMNS = ['id', 'grant_id', 'uid', 'user_code', 'client_id', 'account_id', 'payload', 'expires_at', 'consumed_at', 'created_at', 'updated_at'];
 
@@ -18,7 +19,17 @@ describe.each(['postgres', 'pglite'] as const)('migrations on %s', (kind) => {
   afterAll(async () => { await stores.cleanup(); });
 
   it('builds exactly the tables and columns of the Database interface', async () => {
-    const tables = await stores.handle.db.introspection.getTables();
+    // Introspection reads every schema; another test file dropping its schema
+    // at that moment fails the query, so it is retried.
+    let tables: Awaited<ReturnType<typeof stores.handle.db.introspection.getTables>> = [];
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      try {
+        tables = await stores.handle.db.introspection.getTables();
+        break;
+      } catch (error) {
+        if (attempt === 5) throw error;
+      }
+    }
     const mine = tables.filter((table) => table.schema === stores.config.database.schema);
     const actual = Object.fromEntries(mine.map((table) => [table.name, table.columns.map((column) => column.name).sort()]));
     const expected: Record<string, string[]> = { ...EXPECTED };

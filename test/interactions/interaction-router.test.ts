@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import { createAccountSelfService } from '../../src/accounts/account-self-service.js';
 import { createAccountService, type AccountService } from '../../src/accounts/account-service.js';
+import { createAccountAppsService } from '../../src/clients/account-apps-service.js';
+import { createConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
 import { claimsByScope, OIDC_SCOPES } from '../../src/scopes/scope-catalog.js';
 import { createInteractionRouter } from '../../interactions/create-interaction-router.js';
 import { HttpBrowser, readForm } from '../support/http-browser.js';
@@ -42,7 +45,13 @@ beforeAll(async () => {
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
   });
   Object.assign(console, { warn, info });
-  const router = createInteractionRouter({ provider, accounts, branding: { productName: 'Acme ID' } });
+  const { db } = stores.handle;
+  const router = createInteractionRouter({
+    provider, accounts, branding: { productName: 'Acme ID' }, csrfKey: 'interaction-router-test-csrf-key-0123456789',
+    self: createAccountSelfService({ db, bcryptCost: 4 }),
+    apps: createAccountAppsService({ db, supportedScopes: OIDC_SCOPES }),
+    connected: createConnectedAppsService({ db, provider }),
+  });
   provider.use(router.routes());
   provider.use(router.allowedMethods());
   server.on('request', provider.callback());
@@ -101,8 +110,9 @@ describe('interaction router', () => {
 
   it('refuses a consent post while the login prompt is pending with a readable 400 page', async () => {
     const browser = new HttpBrowser(issuer);
-    const { url } = await startAuthorization(browser);
-    const response = await browser.request(`${url}/confirm`, { method: 'POST', form: {} });
+    const { url, html } = await startAuthorization(browser);
+    const { _csrf } = readForm(html, /\/login$/).fields;
+    const response = await browser.request(`${url}/confirm`, { method: 'POST', form: { _csrf } });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('This step is not available');
   });
@@ -144,9 +154,15 @@ describe('interaction router', () => {
   });
 
   it('shows a readable error page for an unknown or expired interaction', async () => {
+    // A real browser state: the CSRF cookie and token of a page it was shown.
+    const browser = new HttpBrowser(issuer);
+    const { _csrf } = readForm((await startAuthorization(browser)).html, /\/login$/).fields;
+    // Only the CSRF cookie stays: the interaction cookie would point at the real interaction.
+    browser.dropCookie('_interaction');
+    browser.dropCookie('_interaction.sig');
     for (const [method, path] of [['GET', '/interaction/unknown-uid'], ['POST', '/interaction/unknown-uid/login'], ['POST', '/interaction/unknown-uid/abort']]) {
-      const response = await fetch(`${issuer}${path}`, {
-        method, headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: method === 'POST' ? 'username=a&password=b' : undefined,
+      const response = await browser.request(`${issuer}${path}`, {
+        method, form: method === 'POST' ? { username: 'a', password: 'b', _csrf } : undefined,
       });
       expect(response.status).toBe(400);
       expect(response.headers.get('cache-control')).toBe('no-store');

@@ -38,7 +38,12 @@ describe('login and consent pages in the assembled app', () => {
     const query = new URLSearchParams({ client_id: 'pages-app', response_type: 'code', scope, redirect_uri: REDIRECT_URI, state: 's1', ...PKCE });
     const page = await follow(agent, `/auth?${query}`);
     const uid = /action="\/interaction\/([^/"]+)\/login"/.exec(page.text)?.[1];
-    return { page, uid: uid! };
+    return { page, uid: uid!, csrf: csrfOf(page.text) };
+  }
+
+  /** The hidden CSRF field every form of ours carries (interactions/csrf.ts). */
+  function csrfOf(html: string): string {
+    return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
   }
 
   it('serves the login page under the strict CSP, with no inline script or style', async () => {
@@ -60,12 +65,12 @@ describe('login and consent pages in the assembled app', () => {
 
   it('re-renders login with 401 on a wrong password, then signs in, consents and returns a code', async () => {
     const agent = request.agent(server.issuer);
-    const { uid } = await startLogin(agent);
-    const wrong = await agent.post(`/interaction/${uid}/login`).type('form').send({ username: user.username, password: 'nope-nope-nope' });
+    const { uid, csrf } = await startLogin(agent);
+    const wrong = await agent.post(`/interaction/${uid}/login`).type('form').send({ username: user.username, password: 'nope-nope-nope', _csrf: csrf });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Invalid username or password');
 
-    const login = await agent.post(`/interaction/${uid}/login`).type('form').send({ username: 'LINUS@example.com', password: user.password });
+    const login = await agent.post(`/interaction/${uid}/login`).type('form').send({ username: 'LINUS@example.com', password: user.password, _csrf: csrf });
     expect(login.status).toBe(303);
     const consent = await follow(agent, login.headers.location as string);
     expect(consent.status).toBe(200);
@@ -75,7 +80,7 @@ describe('login and consent pages in the assembled app', () => {
     expect(consent.text).toContain('Signed in as <strong>linus@example.com</strong>');
     const consentUid = /action="\/interaction\/([^/"]+)\/confirm"/.exec(consent.text)?.[1];
 
-    const confirmed = await agent.post(`/interaction/${consentUid}/confirm`).type('form').send('');
+    const confirmed = await agent.post(`/interaction/${consentUid}/confirm`).type('form').send({ _csrf: csrfOf(consent.text) });
     expect(confirmed.status).toBe(303);
     const callback = await follow(agent, confirmed.headers.location as string);
     const location = new URL(callback.headers.location as string);
@@ -85,8 +90,8 @@ describe('login and consent pages in the assembled app', () => {
 
   it('answers a form posted to the wrong step, and an unknown interaction, with readable pages', async () => {
     const agent = request.agent(server.issuer);
-    const { uid } = await startLogin(agent);
-    const wrongStep = await agent.post(`/interaction/${uid}/confirm`).set('accept', 'text/html');
+    const { uid, csrf } = await startLogin(agent);
+    const wrongStep = await agent.post(`/interaction/${uid}/confirm`).set('accept', 'text/html').type('form').send({ _csrf: csrf });
     expect(wrongStep.status).toBe(400);
     expect(wrongStep.text).toContain('This step is not available');
 
@@ -103,8 +108,8 @@ describe('login and consent pages in the assembled app', () => {
     expect(error.text).toContain('invalid_client');
 
     const agent = request.agent(server.issuer);
-    const { uid } = await startLogin(agent, 'openid');
-    const login = await agent.post(`/interaction/${uid}/login`).type('form').send({ username: user.username, password: user.password });
+    const { uid, csrf } = await startLogin(agent, 'openid');
+    const login = await agent.post(`/interaction/${uid}/login`).type('form').send({ username: user.username, password: user.password, _csrf: csrf });
     // Resuming the authorization is what creates the signed-in session.
     await follow(agent, login.headers.location as string);
     const logout = await agent.get('/session/end').set('accept', 'text/html');

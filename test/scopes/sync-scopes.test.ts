@@ -1,4 +1,4 @@
-import { claimsByScope, describeScopes, OIDC_SCOPES, SCOPE_CATALOG } from '../../src/scopes/scope-catalog.js';
+import { claimsByScope, describeScopes, KNOWN_SCOPES, OIDC_SCOPES, SCOPE_CATALOG } from '../../src/scopes/scope-catalog.js';
 import { listScopes } from '../../src/scopes/scopes-repository.js';
 import { syncScopes } from '../../src/scopes/sync-scopes.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
@@ -34,7 +34,7 @@ describe('syncScopes', () => {
   it('writes the catalog and is idempotent', async () => {
     await syncScopes(stores.handle.db);
     const first = await listScopes(stores.handle.db);
-    expect(first.map((scope) => scope.name).sort()).toEqual([...OIDC_SCOPES].sort());
+    expect(first.map((scope) => scope.name).sort()).toEqual([...KNOWN_SCOPES].sort());
     expect(first.find((scope) => scope.name === 'email')?.claims).toEqual(['email', 'email_verified']);
 
     await syncScopes(stores.handle.db);

@@ -18,6 +18,11 @@ export class HttpBrowser {
     }
   }
 
+  /** Forgets a cookie, as when it expires or its path no longer matches (this agent ignores cookie paths). */
+  dropCookie(name: string): void {
+    this.cookies.delete(name);
+  }
+
   private cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }

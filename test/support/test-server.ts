@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createServerApp, type ServerApp } from '../../src/http/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
+import type { ClientDefinitionInput } from '../../src/clients/client-definition.js';
+import type { ResourceServerDefinitionInput } from '../../src/scopes/resource-server-definition.js';
 import { hashClientSecret } from '../../src/clients/client-secret.js';
 import { upsertClientRow } from '../../src/clients/clients-repository.js';
 import { createTestStores, type StoreKind, type TestStores } from './test-stores.js';
@@ -22,7 +24,7 @@ export interface TestServer {
  * port. Pass `stores` to start a second instance (or a restart) on the same
  * schema and key prefix.
  */
-export async function startTestServer(label: string, options: { kind?: StoreKind; env?: Record<string, string>; stores?: TestStores; port?: number } = {}): Promise<TestServer> {
+export async function startTestServer(label: string, options: { kind?: StoreKind; env?: Record<string, string>; stores?: TestStores; port?: number; clients?: ClientDefinitionInput[]; resourceServers?: ResourceServerDefinitionInput[]; logDestination?: NodeJS.WritableStream } = {}): Promise<TestServer> {
   const stores = options.stores ?? await createTestStores(label, options.kind ?? 'postgres+redis', options.env);
   const server = createServer();
   server.listen(options.port ?? 0, '127.0.0.1');
@@ -30,8 +32,9 @@ export async function startTestServer(label: string, options: { kind?: StoreKind
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
   const config = loadConfig({ ...stores.env, ...options.env, ISSUER: issuer, PORT: String(port) });
-  const logger = createLogger({ level: 'silent' });
-  const app = await createServerApp({ config, database: stores.handle, redis: stores.redis, logger });
+  // A log destination (tests that read the logs) gets everything down to trace.
+  const logger = options.logDestination ? createLogger({ level: 'trace', destination: options.logDestination }) : createLogger({ level: 'silent' });
+  const app = await createServerApp({ config, database: stores.handle, redis: stores.redis, logger, clients: options.clients, resourceServers: options.resourceServers });
   server.on('request', app.callback());
   return {
     issuer,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/redis-client.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { createDb, type DatabaseHandle } from '../../src/db/create-db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -15,7 +15,7 @@ export interface TestStores {
   readonly config: Config;
   readonly env: Record<string, string>;
   readonly handle: DatabaseHandle;
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   /** Drops the schema, the Redis keys and the data folder this file created. */
   cleanup(): Promise<void>;
   /** Closes the connections and opens new ones on the same schema, prefix and data folder (a process restart). */
@@ -70,7 +70,7 @@ function openStores(name: string, kind: StoreKind, env: Record<string, string>, 
   };
 }
 
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

@@ -1,5 +1,6 @@
 import { errors, type Configuration } from 'oidc-provider';
 import { redirectUriProblems, type ApplicationType } from '../../clients/redirect-uri-policy.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../account/account-console-client.js';
 
 /** Client properties beyond RFC 7591 that clients in code may set. */
 export const EXTRA_CLIENT_PROPERTIES = ['first_party', 'allowed_origins', 'access_token_ttl', 'refresh_token_ttl', 'implicit_allowed'] as const;
@@ -49,7 +50,10 @@ export function buildClientMetadata(): Pick<Configuration, 'extraClientMetadata'
         }
         // Run the whole-client checks once, on the first property.
         if (key === EXTRA_CLIENT_PROPERTIES[0]) {
-          checkRedirects(record);
+          // The account console's redirect URI is the issuer's own /account/callback
+          // (oidc/account/), so the policy for third-party URIs does not apply; it
+          // would refuse the default http://localhost issuer.
+          if (record.client_id !== ACCOUNT_CONSOLE_CLIENT_ID) checkRedirects(record);
           const responseTypes = (record.response_types as string[] | undefined) ?? [];
           if (responseTypes.some((type) => IMPLICIT_RESPONSE_TYPES.has(type)) && record.implicit_allowed !== true) {
             invalid('response_types: implicit response types are not offered (RFC 9700 §2.1.2); use code');

@@ -8,9 +8,10 @@ export type PrivateJwk = Record<string, unknown> & { kid: string; alg: string; k
 
 // RS256 is what every relying party supports (OpenID Connect Core §15.1);
 // ES256 is offered beside it for clients that prefer smaller signatures.
-const ALGORITHMS = ['RS256', 'ES256'] as const;
+export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
+const ALGORITHMS = SIGNING_ALGORITHMS;
 
-function generateJwk(alg: (typeof ALGORITHMS)[number]): { publicJwk: Record<string, unknown>; privateJwk: PrivateJwk } {
+export function generateJwk(alg: (typeof ALGORITHMS)[number]): { publicJwk: Record<string, unknown>; privateJwk: PrivateJwk } {
   const pair = alg === 'RS256'
     ? generateKeyPairSync('rsa', { modulusLength: 2048 })
     : generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -27,7 +28,7 @@ function generateJwk(alg: (typeof ALGORITHMS)[number]): { publicJwk: Record<stri
  * first boot. Stored in the database so every instance and every restart
  * publishes the same JWKS and `kid`s.
  */
-export async function loadSigningKeys(db: Kysely<Database>, box: SecretBox): Promise<PrivateJwk[]> {
+export async function loadSigningKeys(db: Kysely<Database>, box: SecretBox, options: { retiredGraceSeconds?: number } = {}): Promise<PrivateJwk[]> {
   let stored = await findSigningKeys(db);
   const missing = ALGORITHMS.filter((alg) => !stored.some((key) => key.alg === alg && !key.retiredAt));
   if (missing.length) {
@@ -42,5 +43,14 @@ export async function loadSigningKeys(db: Kysely<Database>, box: SecretBox): Pro
     });
     stored = await findSigningKeys(db);
   }
-  return stored.map((key) => JSON.parse(key.encrypted ? box.open(key.privateJwk) : key.privateJwk) as PrivateJwk);
+  // oidc-provider signs with the first key of an algorithm (its keystore sort is
+  // stable), so current keys come first, newest first. A retired key stays
+  // published for verification until every token it signed has expired
+  // (retired_at + the longest token lifetime), then it leaves the JWKS.
+  const grace = options.retiredGraceSeconds ?? Number.POSITIVE_INFINITY;
+  const now = Date.now();
+  const published = stored
+    .filter((key) => !key.retiredAt || key.retiredAt.getTime() + grace * 1000 > now)
+    .sort((a, b) => Number(Boolean(a.retiredAt)) - Number(Boolean(b.retiredAt)));
+  return published.map((key) => JSON.parse(key.encrypted ? box.open(key.privateJwk) : key.privateJwk) as PrivateJwk);
 }

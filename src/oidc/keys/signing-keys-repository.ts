@@ -32,3 +32,22 @@ export async function insertSigningKey(db: Executor, key: { kid: string; alg: st
 export async function lockSigningKeys(trx: Transaction<Database>): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('signing_keys'))`.execute(trx);
 }
+
+/** Marks every current key retired; returns their kids. */
+export async function retireCurrentSigningKeys(db: Executor): Promise<string[]> {
+  const rows = await db.updateTable('signing_keys')
+    .set({ retired_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('retired_at', 'is', null)
+    .returning('kid')
+    .execute();
+  return rows.map((row) => row.kid);
+}
+
+/** Deletes keys retired longer ago than the given number of seconds (no token signed by them is still valid). */
+export async function deleteSigningKeysRetiredBefore(db: Executor, seconds: number): Promise<string[]> {
+  const rows = await db.deleteFrom('signing_keys')
+    .where('retired_at', '<', sql<Date>`now() - ${seconds} * interval '1 second'`)
+    .returning('kid')
+    .execute();
+  return rows.map((row) => row.kid);
+}

@@ -1,0 +1,98 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ScenarioResult } from './run-scenario.js';
+
+export type ServerLabel = 'postgres+redis' | 'pglite' | 'baseline';
+export const SERVER_LABELS: ServerLabel[] = ['postgres+redis', 'pglite', 'baseline'];
+
+export interface Measurement extends ScenarioResult {
+  /** Server CPU time per answered request: robust to a busy machine, unlike req/s. */
+  cpuMsPerRequest: number;
+  round: number;
+  scenario: string;
+  server: ServerLabel;
+}
+
+export interface SummaryRow {
+  scenario: string;
+  server: ServerLabel;
+  reqPerSec: number;
+  p50: number;
+  /** The worst p99 over the rounds. */
+  p99: number;
+  errors: number;
+  cpuMsPerRequest: number;
+  /** req/s over the baseline's req/s in the same run. */
+  ratio: number;
+}
+
+export interface SoakReport {
+  server: ServerLabel;
+  seconds: number;
+  targetRate: number;
+  reqPerSec: number;
+  p99: number;
+  errors: number;
+  rssStartKb: number;
+  rssEndKb: number;
+  rssGrowthPercent: number;
+  rssSamplesKb: number[];
+}
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
+
+/** Mean req/s and p50 over the rounds, worst p99, summed errors, ratio to the baseline. */
+export function summarise(measurements: Measurement[]): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const scenarios = [...new Set(measurements.map((m) => m.scenario))];
+  for (const scenario of scenarios) {
+    const of = (server: ServerLabel) => measurements.filter((m) => m.scenario === scenario && m.server === server);
+    const baseline = mean(of('baseline').map((m) => m.reqPerSec));
+    for (const server of SERVER_LABELS) {
+      const runs = of(server);
+      if (!runs.length) continue;
+      const reqPerSec = mean(runs.map((m) => m.reqPerSec));
+      rows.push({
+        scenario, server, reqPerSec,
+        p50: mean(runs.map((m) => m.p50)),
+        p99: Math.max(...runs.map((m) => m.p99)),
+        errors: runs.reduce((sum, m) => sum + m.errors, 0),
+        cpuMsPerRequest: mean(runs.map((m) => m.cpuMsPerRequest)),
+        ratio: baseline > 0 ? reqPerSec / baseline : Number.NaN,
+      });
+    }
+  }
+  return rows;
+}
+
+export function formatMeasurement(m: Measurement): string {
+  const error = m.firstError ? `  first error: ${m.firstError}` : '';
+  return `round ${m.round}  ${m.scenario.padEnd(18)} ${m.server.padEnd(15)} ${m.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(m.p50).padStart(3)} ms  p99 ${String(m.p99).padStart(4)} ms  cpu ${m.cpuMsPerRequest.toFixed(3)} ms/req  errors ${m.errors}${error}`;
+}
+
+export function formatSummary(rows: SummaryRow[]): string {
+  const lines = ['scenario           server           req/s   p50 ms  p99 ms  errors  cpu ms/req  × baseline'];
+  for (const row of rows) {
+    lines.push(`${row.scenario.padEnd(18)} ${row.server.padEnd(15)} ${row.reqPerSec.toFixed(0).padStart(6)}  ${row.p50.toFixed(1).padStart(6)}  ${String(row.p99).padStart(6)}  ${String(row.errors).padStart(6)}  ${row.cpuMsPerRequest.toFixed(3).padStart(10)}  ${row.ratio.toFixed(2).padStart(10)}`);
+  }
+  return lines.join('\n');
+}
+
+export function machine(): Record<string, unknown> {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    note: 'load generator (autocannon), the three servers, Postgres and Redis share this machine',
+  };
+}
+
+export async function writeReport(dir: string, stamp: string, report: Record<string, unknown>): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${stamp}.json`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { envSchema } from '../src/config/config-schema.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const READY_TIMEOUT_MS = 60_000;
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+export interface ServerProcess {
+  readonly label: string;
+  readonly issuer: string;
+  readonly pid: number;
+  /** Resident set size of the child in kB (/proc/<pid>/status VmRSS). */
+  rssKb(): Promise<number>;
+  /** CPU time the child has used so far (user + system), in milliseconds (/proc/<pid>/stat). */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  label: string;
+  /** Entry file relative to the repository root: src/main.ts or bench/baseline-server.ts. */
+  entry: string;
+  env: Record<string, string>;
+  /** Directory for a V8 CPU profile of the child (node --cpu-prof), written when it exits. */
+  cpuProfileDir?: string;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => { probe.close(() => resolve()); });
+  return port;
+}
+
+/** The parent's environment without any server setting, so a child sees only what it is given. */
+function cleanEnv(): Record<string, string> {
+  const configKeys = new Set(Object.keys(envSchema.shape));
+  return Object.fromEntries(Object.entries(process.env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined && !configKeys.has(entry[0]) && !entry[0].startsWith('BENCH_')));
+}
+
+async function waitReady(child: ChildProcess, issuer: string, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${stderr()}`);
+    try {
+      const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`server at ${issuer} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${stderr()}`);
+}
+
+/** Spawns one server as a child process on 127.0.0.1 and waits until discovery answers. */
+export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${label}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv(), ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => { errors = (errors + chunk.toString()).slice(-4000); });
+  try {
+    await waitReady(child, issuer, () => errors);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const pid = child.pid as number;
+  return {
+    label,
+    issuer,
+    pid,
+    async rssKb() {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    },
+    async cpuMs() {
+      // Fields 14 and 15 (utime, stime) in clock ticks, counted after the
+      // command name, which is in parentheses and may contain spaces.
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { AccountSelfService } from '../../src/accounts/account-self-service.js';
+import type { AccountService, User } from '../../src/accounts/account-service.js';
+import type { AccountAppsService } from '../../src/clients/account-apps-service.js';
+import type { ConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
+import type { PageLocals, PageRenderer } from '../render-page.js';
+import type { PageView } from '../views-location.js';
+
+/** What every account page may use. */
+export interface AccountPageDeps {
+  provider: Provider;
+  accounts: AccountService;
+  self: AccountSelfService;
+  apps: AccountAppsService;
+  connected: ConnectedAppsService;
+  render: PageRenderer;
+  /** Secure cookies when the issuer is https. */
+  secureCookies: boolean;
+}
+
+/** The signed-in person, set on ctx.state.signedIn by requireSignedIn. */
+export interface SignedIn {
+  user: User;
+  /** The provider session's id (its cookie value); kept when other sessions are signed out. */
+  sessionId: string;
+}
+
+export function signedInOf(ctx: Context): SignedIn {
+  const signedIn = ctx.state.signedIn as SignedIn | undefined;
+  if (!signedIn) throw new Error('account route mounted without requireSignedIn');
+  return signedIn;
+}
+
+export type AccountSection = 'profile' | 'password' | 'connected' | 'apps';
+
+const DATE = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+
+export function formatDate(date: Date | null | undefined): string {
+  return date ? DATE.format(date) : '—';
+}
+
+/** Renders an account page: the wide layout, the navigation and who is signed in. */
+export async function renderAccountPage(
+  ctx: Context, deps: AccountPageDeps, view: PageView, section: AccountSection, locals: PageLocals, status = 200,
+): Promise<void> {
+  const { user } = signedInOf(ctx);
+  await deps.render(ctx, view, {
+    wide: true,
+    section,
+    viewer: { username: user.username, name: user.name, role: user.role, isStaff: user.role !== 'user' },
+    ...locals,
+  }, status);
+}

@@ -1,0 +1,38 @@
+import type { Router } from '@koa/router';
+import type { Middleware } from 'koa';
+import { ACCOUNT_CALLBACK_PATH } from '../../src/oidc/account/account-console-client.js';
+import type { AccountPageDeps } from './account-deps.js';
+import { createSignInCallback, createStartSignIn, requireSignedIn, SIGN_IN_PATH } from './account-session.js';
+import { createRevokeConnectedApp, createShowConnectedApps } from './connected-apps.js';
+import {
+  createDeleteApp, createListApps, createNewAppForm, createRegisterApp, createRotateSecret, createSetFirstParty, createShowApp,
+} from './my-apps.js';
+import { createChangePassword, createShowPassword } from './password.js';
+import { createShowProfile, createUpdateProfile } from './profile.js';
+
+/**
+ * The account area. `post` is the body parser followed by the CSRF check;
+ * every POST goes through it before the sign-in check, so a forged post is
+ * refused without even reading the session.
+ */
+export function addAccountRoutes(router: Router, deps: AccountPageDeps, post: Middleware[]): void {
+  const signedIn = requireSignedIn(deps);
+  router.get(SIGN_IN_PATH, createStartSignIn(deps));
+  router.get(ACCOUNT_CALLBACK_PATH, createSignInCallback(deps));
+
+  router.get('/account', signedIn, createShowProfile(deps));
+  router.post('/account/profile', ...post, signedIn, createUpdateProfile(deps));
+  router.get('/account/password', signedIn, createShowPassword(deps));
+  router.post('/account/password', ...post, signedIn, createChangePassword(deps));
+
+  router.get('/account/connected', signedIn, createShowConnectedApps(deps));
+  router.post('/account/connected/:clientId/revoke', ...post, signedIn, createRevokeConnectedApp(deps));
+
+  router.get('/account/apps', signedIn, createListApps(deps));
+  router.get('/account/apps/new', signedIn, createNewAppForm(deps));
+  router.post('/account/apps', ...post, signedIn, createRegisterApp(deps));
+  router.get('/account/apps/:clientId', signedIn, createShowApp(deps));
+  router.post('/account/apps/:clientId/rotate', ...post, signedIn, createRotateSecret(deps));
+  router.post('/account/apps/:clientId/delete', ...post, signedIn, createDeleteApp(deps));
+  router.post('/account/apps/:clientId/first-party', ...post, signedIn, createSetFirstParty(deps));
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import { BearerError } from './bearer-challenge.js';
+
+/** Remembers proof ids for as long as a proof is acceptable; false when one was seen before. */
+export interface DpopReplayCache {
+  unique(jti: string, expiresAt: number): Promise<boolean>;
+}
+
+export const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+/** How far a proof's iat may be from our clock (RFC 9449 §11.1: a short window). */
+const PROOF_WINDOW_SECONDS = 60;
+
+function invalidProof(description: string): BearerError {
+  return new BearerError(401, 'invalid_dpop_proof', description, { scheme: 'DPoP' });
+}
+
+/** The request URI without query and fragment (RFC 9449 §4.2, htu). */
+function withoutQuery(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/**
+ * Checks a DPoP proof presented with a DPoP-bound access token at a
+ * protected resource (RFC 9449 §4.3 and §7.1): a dpop+jwt signed by the
+ * public key in its own header, for this method and URI, fresh, never seen
+ * before, carrying `ath` = hash of this access token, and made with the very
+ * key the token is bound to (`cnf.jkt`).
+ */
+export async function verifyDpopProof(input: {
+  proof: string;
+  method: string;
+  url: string;
+  accessToken: string;
+  jkt: string;
+  replay: DpopReplayCache;
+}): Promise<void> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(input.proof);
+  } catch {
+    throw invalidProof('the DPoP proof is not a JWT');
+  }
+  const jwk = header.jwk as JWK | undefined;
+  if (header.typ !== 'dpop+jwt' || !jwk || typeof header.alg !== 'string' || !(DPOP_ALGORITHMS as readonly string[]).includes(header.alg)) {
+    throw invalidProof('the DPoP proof must be a dpop+jwt with an asymmetric alg and a public jwk');
+  }
+  if ('d' in jwk) throw invalidProof('the DPoP proof header carries a private key');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(input.proof, await importJWK(jwk, header.alg), { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] }));
+  } catch {
+    throw invalidProof('the DPoP proof signature is not valid');
+  }
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > PROOF_WINDOW_SECONDS) throw invalidProof('the DPoP proof is not fresh');
+  if (payload.htm !== input.method) throw invalidProof('the DPoP proof is for another HTTP method');
+  if (typeof payload.htu !== 'string' || URL.parse(payload.htu) === null || withoutQuery(payload.htu) !== withoutQuery(input.url)) {
+    throw invalidProof('the DPoP proof is for another URI');
+  }
+  const ath = createHash('sha256').update(input.accessToken).digest('base64url');
+  if (payload.ath !== ath) throw invalidProof('the DPoP proof is not for this access token (ath)');
+  if (await calculateJwkThumbprint(jwk, 'sha256') !== input.jkt) {
+    throw new BearerError(401, 'invalid_token', 'the access token is bound to another key', { scheme: 'DPoP' });
+  }
+  if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw invalidProof('the DPoP proof has no jti');
+  if (!await input.replay.unique(payload.jti, payload.iat + 2 * PROOF_WINDOW_SECONDS)) throw invalidProof('the DPoP proof was already used');
+}

@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../observability/logger.js';
+import { insertAuditEvent } from './audit-repository.js';
+
+/** Every event name the audit trail knows; operators query by these. */
+export const AUDIT_EVENTS = [
+  'login.success', 'login.failure', 'login.locked',
+  'consent.granted', 'consent.denied',
+  'token.issued', 'token.revoked', 'grant.revoked',
+  'refresh_token.reuse_detected', 'authorization_code.replay_detected',
+  'client.created', 'client.changed', 'client.disabled', 'client.deleted',
+  'keys.rotated',
+] as const;
+
+export type AuditEventName = (typeof AUDIT_EVENTS)[number];
+
+export interface AuditEntry {
+  event: AuditEventName;
+  actor?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  /** Writes one event; a failure is logged, never thrown (the audit trail must not break a login). */
+  record(entry: AuditEntry): Promise<void>;
+}
+
+// Belt and braces: whatever a caller puts in details, values under these names
+// never reach the table (tokens, codes, secrets, passwords, assertions).
+const SECRET_NAME = /secret|password|token|code|assertion|verifier|authorization|cookie|jwt|dpop|otp/i;
+
+export function scrubDetails(details: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details)
+    .filter(([key, value]) => !SECRET_NAME.test(key) || typeof value === 'number' || typeof value === 'boolean' || key === 'grant_type')
+    .map(([key, value]) => [key, typeof value === 'string' ? value.slice(0, 512) : value]));
+}
+
+function clip(value: string | null | undefined, max: number): string | null {
+  return typeof value === 'string' && value ? value.slice(0, max) : null;
+}
+
+export function createAuditLog({ db, logger }: { db: Kysely<Database>; logger: Logger }): AuditLog {
+  return {
+    async record(entry) {
+      try {
+        await insertAuditEvent(db, {
+          event: entry.event,
+          actor: clip(entry.actor, 256),
+          clientId: clip(entry.clientId, 256),
+          ip: clip(entry.ip, 64),
+          userAgent: clip(entry.userAgent, 512),
+          details: scrubDetails(entry.details ?? {}),
+        });
+      } catch (err) {
+        logger.error({ err, event: entry.event }, 'writing an audit event failed');
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { addTestClient } from '../support/test-server.js';
+import { createTestStores, type TestStores } from '../support/test-stores.js';
+import { fetchErrorCode, freePort, startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+const SECRET = 'service-secret-0123456789-0123456789-abcdef';
+const TOTAL = 200;
+const CONCURRENCY = 8;
+
+type Outcome = { ok: true; status: number } | { ok: false; code: string };
+
+describe('graceful shutdown of the real server process', () => {
+  let stores: TestStores;
+  const processes: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    stores = await createTestStores('graceful_shutdown');
+    await addTestClient(stores, { client_id: 'service', client_secret: SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+  });
+  afterAll(async () => {
+    for (const process of processes) process.kill();
+    await stores.cleanup();
+  });
+
+  async function start(extra: Record<string, string> = {}): Promise<{ server: ServerProcess; base: string }> {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // Idle keep-alive connections (this process's fetch pool keeps some) stay
+    // open until the deadline, so a short one keeps the file quick.
+    const server = await startServerProcess({
+      ...stores.env, LOG_LEVEL: 'info', PORT: String(port), ISSUER: base, HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '2000', ...extra,
+    }, { port });
+    processes.push(server);
+    return { server, base };
+  }
+
+  it('serves /metrics on METRICS_PORT without a token, and not on the public port', async () => {
+    const metricsPort = await freePort();
+    const { server, base } = await start({ METRICS_PORT: String(metricsPort) });
+    await fetch(`${base}/.well-known/openid-configuration`);
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('oidc_http_requests_total{method="GET",route="discovery",status="200"} 1');
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('finishes in-flight requests under load, then refuses new connections and exits 0', async () => {
+    const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '15000' });
+    // A keep-alive pool like any HTTP client's; destroyed at the end so its
+    // idle connections do not hold the server until the deadline.
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const basic = `Basic ${Buffer.from(`service:${SECRET}`).toString('base64')}`;
+    const outcomes: Outcome[] = [];
+    let issued = 0;
+    let signalled = false;
+    const request = (i: number) => new Promise<Outcome>((resolve) => {
+      const token = i % 2 === 1;
+      const req = httpRequest({
+        agent, host: '127.0.0.1', port: server.port, method: token ? 'POST' : 'GET',
+        path: token ? '/token' : '/.well-known/openid-configuration',
+        headers: token ? { 'content-type': 'application/x-www-form-urlencoded', authorization: basic } : {},
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ok: true, status: res.statusCode ?? 0 }));
+        res.on('error', (err) => resolve({ ok: false, code: fetchErrorCode(err) }));
+      });
+      req.on('error', (err) => resolve({ ok: false, code: fetchErrorCode(err) }));
+      req.end(token ? 'grant_type=client_credentials' : undefined);
+    });
+    const worker = async () => {
+      while (issued < TOTAL) {
+        const i = issued;
+        issued += 1;
+        // SIGTERM in the middle of the run, while every worker has a request in flight.
+        if (i === TOTAL / 2 && !signalled) {
+          signalled = true;
+          server.child.kill('SIGTERM');
+        }
+        outcomes.push(await request(i));
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    agent.destroy();
+
+    expect(outcomes).toHaveLength(TOTAL);
+    const failures = outcomes.filter((outcome): outcome is { ok: false; code: string } => !outcome.ok);
+    // After the listener closed, new connections are refused; nothing may be reset mid-request.
+    expect(failures.filter((failure) => failure.code !== 'ECONNREFUSED')).toEqual([]);
+    const answered = outcomes.filter((outcome): outcome is { ok: true; status: number } => outcome.ok);
+    expect(answered.length).toBeGreaterThanOrEqual(TOTAL / 2);
+    expect(answered.every((outcome) => outcome.status === 200)).toBe(true);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('"msg":"stopped"');
+    // The deadline was not needed: every connection ended on its own.
+    expect(server.output()).not.toContain('shutdown deadline reached');
+  }, 60_000);
+
+  it('answers /readyz 503 with Connection: close on a kept-alive connection once draining', async () => {
+    const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '5000' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const readyz = () => new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      httpRequest({ agent, host: '127.0.0.1', port: server.port, path: '/readyz' }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+      }).on('error', reject).end();
+    });
+    expect((await readyz()).status).toBe(200);
+    server.child.kill('SIGTERM');
+    // Draining has begun once a new connection is refused.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const probe = connect(server.port, '127.0.0.1');
+        probe.once('connect', () => { probe.destroy(); resolve(false); });
+        probe.once('error', () => resolve(true));
+      });
+      if (refused || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const draining = await readyz();
+    expect(draining.status).toBe(503);
+    expect(draining.connection).toBe('close');
+    expect(JSON.parse(draining.body)).toMatchObject({ status: 'unavailable', shuttingDown: true });
+    agent.destroy();
+    expect(await server.exited).toBe(0);
+    expect(server.output()).not.toContain('shutdown deadline reached');
+  }, 60_000);
+
+  it('cuts a request still running at SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
+    const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '1000' });
+    // A request whose body never arrives keeps the server busy until the deadline.
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    await closed;
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(server.output()).toContain('requests still running were cut');
+  }, 60_000);
+});

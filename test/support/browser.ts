@@ -1,0 +1,23 @@
+import { chromium, type Browser, type Locator } from 'playwright-core';
+
+/**
+ * Headless Chromium for page tests and screenshots: Debian's /usr/bin/chromium
+ * (CHROMIUM_PATH overrides), no sandbox (containers), nothing phoning home.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Waits (up to 5 s) until one of the elements shows `expected` and returns
+ * that element's text, so a test reads the page it navigated to, not the one
+ * it left. playwright-core has no web-first `expect`; this is the one wait.
+ */
+export async function shown(locator: Locator, expected: string): Promise<string> {
+  const match = locator.filter({ hasText: expected }).first();
+  await match.waitFor({ timeout: 5000 });
+  return ((await match.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import Provider from 'oidc-provider';
 import type { Database } from '../src/db/schema.js';
 import type { AdapterFactory, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
+import type { ClientRowCache } from './client-row-cache.js';
 import { createKyselyAdapterFactory } from './kysely-adapter.js';
 import { createRedisAdapterFactory } from './redis-adapter.js';
 import { storeFor } from './store-routing.js';
@@ -13,14 +14,16 @@ export interface AdapterFactoryDeps {
   redis: RedisClient | undefined;
   keyPrefix: string;
   secrets: ClientSecretCodec;
+  /** Client rows kept between requests; only with a listener evicting changes (client-change-listener.ts). */
+  clientCache?: ClientRowCache;
 }
 
 /** The `adapter` option for oidc-provider: each model routed to its store (store-routing.ts). */
-export function createAdapterFactory({ db, redis, keyPrefix, secrets }: AdapterFactoryDeps): AdapterFactory {
+export function createAdapterFactory({ db, redis, keyPrefix, secrets, clientCache }: AdapterFactoryDeps): AdapterFactory {
   // oidc-provider keeps the request being served in AsyncLocalStorage
   // (lib/helpers/als.js, read through the static Provider.ctx getter); the
   // Client adapter remembers lookups for that request only.
-  const sqlAdapters = createKyselyAdapterFactory(db, secrets, () => (Provider as unknown as { ctx?: object }).ctx);
+  const sqlAdapters = createKyselyAdapterFactory(db, secrets, () => (Provider as unknown as { ctx?: object }).ctx, clientCache);
   const redisAdapters = redis ? createRedisAdapterFactory(redis, keyPrefix) : undefined;
   const cache = new Map<string, OidcAdapter>();
   return (modelName) => {

@@ -3,6 +3,7 @@ import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js
 import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
 import { fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
+import type { ClientRowCache } from './client-row-cache.js';
 import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
 import { prepareQuery, slot } from './prepared-query.js';
 
@@ -132,9 +133,9 @@ function isTableModel(model: string): model is ModelName {
 }
 
 /** Adapters over the oidc_* tables and, for Client, the clients table. */
-export function createKyselyAdapterFactory(db: Kysely<Database>, secrets: ClientSecretCodec, requestScope?: RequestScope): AdapterFactory {
+export function createKyselyAdapterFactory(db: Kysely<Database>, secrets: ClientSecretCodec, requestScope?: RequestScope, clientCache?: ClientRowCache): AdapterFactory {
   return (modelName) => {
-    if (modelName === 'Client') return new KyselyClientAdapter(db, secrets, requestScope);
+    if (modelName === 'Client') return new KyselyClientAdapter(db, secrets, requestScope, clientCache);
     if (isTableModel(modelName)) return new KyselyModelAdapter(db, modelName);
     throw new Error(`no SQL table for oidc-provider model "${modelName}"; add a migration and a MODEL_TABLES entry`);
   };

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import type { AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
+import type { ClientRowCache } from './client-row-cache.js';
 import { prepareQuery, slot } from './prepared-query.js';
 
 /**
@@ -27,7 +28,15 @@ export class KyselyClientAdapter implements OidcAdapter {
   // client still takes effect from the very next request, on every instance.
   private readonly perRequest = new WeakMap<object, Map<string, Found>>();
 
-  constructor(private readonly db: Kysely<Database>, private readonly secrets: ClientSecretCodec, private readonly scope: RequestScope = () => undefined) {
+  // Across requests, rows are kept only in a cache that change notifications
+  // keep honest (client-row-cache.ts, client-change-listener.ts); without one,
+  // every request reads the table.
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: ClientSecretCodec,
+    private readonly scope: RequestScope = () => undefined,
+    private readonly cache?: ClientRowCache,
+  ) {
     this.findActive = prepareQuery(db, db.selectFrom('clients')
       .select(['metadata', 'secret_hash'])
       .where('client_id', '=', slot('id'))
@@ -54,6 +63,8 @@ export class KyselyClientAdapter implements OidcAdapter {
         updated_at: sql<Date>`now()`,
       })))
       .execute();
+    // The trigger's notification will evict it too; this process need not wait.
+    this.cache?.evict(id);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -69,25 +80,33 @@ export class KyselyClientAdapter implements OidcAdapter {
   }
 
   private forget(id: string): void {
+    this.cache?.evict(id);
     const request = this.scope();
     if (request) this.perRequest.get(request)?.delete(id);
   }
 
   private async load(id: string): Promise<AdapterPayload | undefined> {
+    const cached = this.cache?.get(id);
+    if (cached) return cached;
+    const ticket = this.cache?.begin();
     const [row] = (await this.findActive({ id })).rows;
+    // Unknown and disabled ids are not cached: see client-row-cache.ts.
     if (!row) return undefined;
     // The hash stands in for the secret; create-provider.ts replaces
     // Client#compareClientSecret with hash verification.
-    return {
+    const payload = {
       ...row.metadata,
       client_id: id,
       ...(row.secret_hash === null ? {} : { client_secret: row.secret_hash }),
     } as AdapterPayload;
+    if (ticket !== undefined) this.cache?.store(id, payload, ticket);
+    return payload;
   }
 
   async destroy(id: string): Promise<void> {
     this.forget(id);
     await this.db.deleteFrom('clients').where('client_id', '=', id).execute();
+    this.cache?.evict(id);
   }
 
   // Clients are neither looked up by user code or uid, consumed, nor grouped

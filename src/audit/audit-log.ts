@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { insertAuditEvent } from './audit-repository.js';
+import { insertAuditEvents, type NewAuditEventRow } from './audit-repository.js';
 
 /** Every event name the audit trail knows; operators query by these. */
 export const AUDIT_EVENTS = [
@@ -25,7 +25,7 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  /** Writes one event; a failure is logged, never thrown (the audit trail must not break a login). */
+  /** Resolves once the event is stored; a failure is logged, never thrown (the audit trail must not break a login). */
   record(entry: AuditEntry): Promise<void>;
 }
 
@@ -43,21 +43,45 @@ function clip(value: string | null | undefined, max: number): string | null {
   return typeof value === 'string' && value ? value.slice(0, max) : null;
 }
 
+const MAX_BATCH = 500;
+
+/**
+ * Events are written by group commit: the first event goes out at once, and
+ * whatever arrives while that INSERT is in flight leaves together in the next
+ * one. A quiet server writes each event immediately; a busy one spends one
+ * round trip per batch instead of one per token issued.
+ */
 export function createAuditLog({ db, logger }: { db: Kysely<Database>; logger: Logger }): AuditLog {
-  return {
-    async record(entry) {
+  let queue: Array<{ row: NewAuditEventRow; done: () => void }> = [];
+  let writing: Promise<void> | undefined;
+
+  async function drain(): Promise<void> {
+    while (queue.length) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
       try {
-        await insertAuditEvent(db, {
-          event: entry.event,
-          actor: clip(entry.actor, 256),
-          clientId: clip(entry.clientId, 256),
-          ip: clip(entry.ip, 64),
-          userAgent: clip(entry.userAgent, 512),
-          details: scrubDetails(entry.details ?? {}),
-        });
+        await insertAuditEvents(db, batch.map(({ row }) => row));
       } catch (err) {
-        logger.error({ err, event: entry.event }, 'writing an audit event failed');
+        logger.error({ err, events: batch.map(({ row }) => row.event) }, 'writing audit events failed');
       }
+      for (const { done } of batch) done();
+    }
+    writing = undefined;
+  }
+
+  return {
+    record(entry) {
+      const row: NewAuditEventRow = {
+        event: entry.event,
+        actor: clip(entry.actor, 256),
+        clientId: clip(entry.clientId, 256),
+        ip: clip(entry.ip, 64),
+        userAgent: clip(entry.userAgent, 512),
+        details: scrubDetails(entry.details ?? {}),
+      };
+      const written = new Promise<void>((resolve) => { queue.push({ row, done: resolve }); });
+      writing ??= drain();
+      return written;
     },
   };
 }

@@ -23,15 +23,17 @@ export interface NewAuditEventRow {
   details: Record<string, unknown>;
 }
 
-export async function insertAuditEvent(db: Executor, row: NewAuditEventRow): Promise<void> {
-  await db.insertInto('audit_events').values({
+/** One multi-row INSERT for a batch of events. */
+export async function insertAuditEvents(db: Executor, rows: readonly NewAuditEventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('audit_events').values(rows.map((row) => ({
     event: row.event,
     actor: row.actor,
     client_id: row.clientId,
     ip: row.ip,
     user_agent: row.userAgent,
     details: JSON.stringify(row.details),
-  }).execute();
+  }))).execute();
 }
 
 /** The newest events first. */

@@ -47,9 +47,8 @@ export interface ClientWrite {
   active?: boolean;
 }
 
-/** Inserts or replaces a client; created_at survives, updated_at moves. */
-export async function upsertClientRow(db: Executor, client: ClientWrite): Promise<void> {
-  const values = {
+function toColumns(client: ClientWrite) {
+  return {
     client_id: client.clientId,
     metadata: JSON.stringify(client.metadata),
     secret_hash: client.secretHash,
@@ -58,25 +57,19 @@ export async function upsertClientRow(db: Executor, client: ClientWrite): Promis
     first_party: client.firstParty ?? false,
     active: client.active ?? true,
   };
-  await db.insertInto('clients').values(values)
-    .onConflict((oc) => oc.column('client_id').doUpdateSet({
-      metadata: values.metadata, secret_hash: values.secret_hash, source: values.source, owner_id: values.owner_id,
-      first_party: values.first_party, active: values.active, updated_at: new Date(),
-    }))
+}
+
+/** Inserts or replaces a client; created_at survives, updated_at moves. */
+export async function upsertClientRow(db: Executor, client: ClientWrite): Promise<void> {
+  const { client_id: _id, ...changes } = toColumns(client);
+  await db.insertInto('clients').values(toColumns(client))
+    .onConflict((oc) => oc.column('client_id').doUpdateSet({ ...changes, updated_at: new Date() }))
     .execute();
 }
 
 /** Inserts a new client; a taken client_id fails with the unique violation (Postgres code 23505). */
 export async function insertClientRow(db: Executor, client: ClientWrite): Promise<void> {
-  await db.insertInto('clients').values({
-    client_id: client.clientId,
-    metadata: JSON.stringify(client.metadata),
-    secret_hash: client.secretHash,
-    source: client.source,
-    owner_id: client.ownerId ?? null,
-    first_party: client.firstParty ?? false,
-    active: client.active ?? true,
-  }).execute();
+  await db.insertInto('clients').values(toColumns(client)).execute();
 }
 
 export async function updateClientRow(db: Executor, clientId: string, changes: Partial<Pick<ClientWrite, 'metadata' | 'secretHash' | 'active' | 'firstParty'>>): Promise<boolean> {

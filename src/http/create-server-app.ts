@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../db/create-db.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { isMigrationCurrent } from '../db/migrate.js';
 import { createAdapterFactory } from '../../adapters/create-adapter.js';
+import { startClientChangeListener } from '../../adapters/client-change-listener.js';
 import { createDevicePollTracker } from '../../adapters/device-poll-tracker.js';
 import { createAccountService, type AccountService } from '../accounts/account-service.js';
 import { accountClaims } from '../accounts/account-claims.js';
@@ -66,6 +67,8 @@ export interface ServerApp {
   beginShutdown(): void;
   /** Prometheus registry and counters (others increment e.g. rateLimitRejections). */
   readonly metrics: Metrics;
+  /** Closes what the app opened beside the stores (the client change listener); closing the database does it too. */
+  close(): Promise<void>;
 }
 
 /** Assembles everything behind one HTTP callback; shared by main.ts and the tests. */
@@ -91,8 +94,19 @@ export async function createServerApp({ config, database, redis, logger, clients
   const audit = createAuditLog({ db, logger });
   if (synced.disabled > 0) await audit.record({ event: 'client.disabled', details: { source: 'code', count: synced.disabled } });
   const metrics = createMetrics({ poolStats: () => database.poolStats() });
+  // Performance: client rows are cached between requests while a LISTEN
+  // connection evicts every committed change (adapters/client-change-listener.ts).
+  // Not on the embedded database, where a lookup has no network round trip.
+  const clientChanges = config.database.url
+    ? startClientChangeListener({
+      connectionString: config.database.url,
+      schema: config.database.schema,
+      onError: (error) => logger.warn({ err: error.message }, 'client change listener lost its connection; client lookups read the database until it is back'),
+    })
+    : undefined;
+  if (clientChanges) database.onClose(() => clientChanges.close());
   const adapter = withAdapterTiming(
-    createAdapterFactory({ db, redis, keyPrefix: config.redis.keyPrefix, secrets: clientSecretCodec }),
+    createAdapterFactory({ db, redis, keyPrefix: config.redis.keyPrefix, secrets: clientSecretCodec, clientCache: clientChanges?.cache }),
     Boolean(redis),
     (timing, seconds) => metrics.adapterDuration.observe(timing, seconds),
   );
@@ -165,5 +179,6 @@ export async function createServerApp({ config, database, redis, logger, clients
     callback: () => provider.callback(),
     beginShutdown: () => { shuttingDown = true; stopCleanup(); },
     metrics,
+    close: async () => { await clientChanges?.close(); },
   };
 }

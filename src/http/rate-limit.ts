@@ -87,22 +87,25 @@ export function createRateLimitMiddleware(config: Config, redis: RedisClient | u
   return async (ctx, next) => {
     const hit = armed.find(({ rule }) => rule.matches(ctx));
     if (!hit) return next();
-    if (hit.byIp) {
-      const refused = await hit.byIp.consume(ctx.ip || 'unknown').then(() => undefined, rejection);
-      if (refused) {
-        onReject(`${hit.rule.name}:ip`);
-        return tooMany(ctx, refused);
-      }
-    }
     const clientId = hit.byClient ? claimedClientId(ctx) : undefined;
+    // Both look-ups go out together: one round trip (ioredis pipelines them) instead of two.
+    const [refusedByIp, current] = await Promise.all([
+      hit.byIp ? hit.byIp.consume(ctx.ip || 'unknown').then(() => undefined, rejection) : undefined,
+      hit.byClient && clientId ? hit.byClient.get(clientId).catch(() => null) : null,
+    ]);
+    if (refusedByIp) {
+      onReject(`${hit.rule.name}:ip`);
+      return tooMany(ctx, refusedByIp);
+    }
     if (!hit.byClient || !clientId) return next();
-    const current = await hit.byClient.get(clientId).catch(() => null);
     if (current && current.consumedPoints >= hit.rule.perClient) {
       onReject(`${hit.rule.name}:client`);
       return tooMany(ctx, current);
     }
     await next();
-    if (ctx.status !== 401) await hit.byClient.consume(clientId).catch(() => undefined);
+    // Counted after the handler so failed client authentication (401) never
+    // spends a real client's quota; not awaited, the response does not wait for it.
+    if (ctx.status !== 401) hit.byClient.consume(clientId).catch(() => undefined);
     return undefined;
   };
 }

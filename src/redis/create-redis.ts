@@ -6,7 +6,9 @@ export type { RedisClient };
 
 // Fail requests fast while Redis is down instead of queueing them forever;
 // ioredis keeps reconnecting in the background.
-const COMMON: RedisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
+// Auto-pipelining sends every command issued in one event-loop turn as one
+// write, so concurrent requests share round trips.
+const COMMON: RedisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: true };
 
 /**
  * ioredis for the configured topology (REDIS_URL, REDIS_SENTINELS +
@@ -36,6 +38,7 @@ export function createRedis(config: Config): RedisClient | undefined {
       // Seed nodes only; ioredis discovers the rest and follows MOVED/ASK redirects.
       client = new Cluster(topology.nodes.map(({ host, port }) => ({ host, port })), {
         enableOfflineQueue: true,
+        enableAutoPipelining: true,
         redisOptions: { maxRetriesPerRequest: 2, username: topology.username, password: topology.password },
       });
       break;

@@ -88,7 +88,9 @@ describe('graceful shutdown of the real server process', () => {
     expect(outcomes).toHaveLength(TOTAL);
     const failures = outcomes.filter((outcome): outcome is { ok: false; code: string } => !outcome.ok);
     // After the listener closed, new connections are refused; nothing may be reset mid-request.
-    expect(failures.filter((failure) => failure.code !== 'ECONNREFUSED')).toEqual([]);
+    const resets = failures.filter((failure) => failure.code !== 'ECONNREFUSED');
+    // The server's own log tells why, should a request ever be cut.
+    if (resets.length) throw new Error(`${resets.length} requests failed mid-flight (${resets[0].code}); server log:\n${server.output().slice(-4000)}`);
     const answered = outcomes.filter((outcome): outcome is { ok: true; status: number } => outcome.ok);
     expect(answered.length).toBeGreaterThanOrEqual(TOTAL / 2);
     expect(answered.every((outcome) => outcome.status === 200)).toBe(true);

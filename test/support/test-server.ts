@@ -44,6 +44,7 @@ export async function startTestServer(label: string, options: { kind?: StoreKind
     async close({ keepStores = false } = {}) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => { server.close(() => resolve()); });
+      await app.close();
       if (!keepStores) await stores.cleanup();
     },
   };

@@ -14,14 +14,7 @@ export interface AuditEventRow {
   createdAt: Date;
 }
 
-export interface NewAuditEventRow {
-  event: string;
-  actor: string | null;
-  clientId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  details: Record<string, unknown>;
-}
+export type NewAuditEventRow = Omit<AuditEventRow, 'id' | 'createdAt'>;
 
 /** One multi-row INSERT for a batch of events. */
 export async function insertAuditEvents(db: Executor, rows: readonly NewAuditEventRow[]): Promise<void> {

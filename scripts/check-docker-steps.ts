@@ -3,7 +3,7 @@
  * Docker daemon still proves the image would work:
  *   1. the Dockerfile keeps its shape (multi-stage, production deps, non-root, HEALTHCHECK);
  *   2. `npm run build` in a temporary copy of exactly what the Dockerfile copies;
- *   3. everything dist/ imports is a production dependency (what `npm ci --omit=dev`
+ *   3. everything dist/ imports is a production dependency (what `npm install --omit=dev`
  *      installs; running that itself needs the network and minutes, so it is not run);
  *   4. `npm run migrate` (the one-shot command) and `node dist/src/main.js` with
  *      NODE_ENV=production on embedded storage in a temporary DATA_DIR; /healthz,
@@ -60,7 +60,7 @@ async function listJs(dir: string): Promise<string[]> {
 }
 
 /**
- * What `npm ci --omit=dev` would leave out: packages the lockfile marks dev-only.
+ * What `npm install --omit=dev` would leave out: packages the lockfile marks dev-only.
  * A package dist/ imports that is only there as a dependency of a dependency
  * works, but is reported: it should be declared in "dependencies".
  */

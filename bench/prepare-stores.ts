@@ -8,7 +8,7 @@ import { hashClientSecret } from '../src/clients/client-secret.js';
 import { upsertClientRow } from '../src/clients/clients-repository.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createDb, type DatabaseHandle } from '../src/db/create-db.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { migrateToLatest, withDdlLock } from '../src/db/migrate.js';
 import { loadSigningKeys, type PrivateJwk } from '../src/oidc/keys/load-signing-keys.js';
 import { createSecretBox } from '../src/oidc/keys/secret-box.js';
 import { insertSigningKey } from '../src/oidc/keys/signing-keys-repository.js';
@@ -96,7 +96,7 @@ export async function preparePostgresRedis(logLevel: string): Promise<PreparedSt
         } while (cursor !== '0');
         redis.disconnect();
       }
-      await sql`drop schema if exists ${sql.id(name)} cascade`.execute(handle.db);
+      await withDdlLock(handle.db, (connection) => sql`drop schema if exists ${sql.id(name)} cascade`.execute(connection));
       await handle.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -21,7 +21,25 @@ export class MigrationError extends Error {}
 // database (another installation, a parallel test) makes that one query fail
 // with "does not exist". Such a failure says nothing about our schema, so the
 // migration is simply tried again.
-const CONCURRENT_DDL_CODES = new Set(['42P01', '3F000', 'XX000']);
+const CONCURRENT_DDL_CODES = new Set(['42P01', '42703', '42704', '3F000', 'XX000']);
+const DDL_LOCK = 'oidc-server:ddl';
+
+/**
+ * Runs `run` on one connection holding a session advisory lock that every
+ * migration (and every schema drop by tooling) of this database takes, so the
+ * migrator's database-wide introspection never meets half-done DDL of another
+ * schema. The lock is per database, and migrations are short.
+ */
+export async function withDdlLock<T>(db: Kysely<any>, run: (connection: Kysely<any>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(hashtext(${DDL_LOCK}))`.execute(connection);
+    try {
+      return await run(connection);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${DDL_LOCK}))`.execute(connection);
+    }
+  });
+}
 
 function isConcurrentDdlError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -30,10 +48,12 @@ function isConcurrentDdlError(error: unknown): boolean {
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<any>, schema: string): Promise<MigrationResult[]> {
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await migrateOnce(db, schema);
+      return await withDdlLock(db, async (connection) => {
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(connection);
+        return migrateOnce(connection, schema);
+      });
     } catch (error) {
       const cause = error instanceof MigrationError ? error.cause : error;
       if (attempt >= 5 || !isConcurrentDdlError(cause)) throw error;
@@ -51,14 +71,20 @@ async function migrateOnce(db: Kysely<any>, schema: string): Promise<MigrationRe
   return results;
 }
 
-/** True when every migration in migrations/ has been applied. */
+/**
+ * True when every migration in migrations/ has been applied. Reads only this
+ * schema's own migration table (no database-wide introspection), because
+ * /readyz asks on every probe.
+ */
 export async function isMigrationCurrent(db: Kysely<any>, schema: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const migrations = await createMigrator(db, schema).getMigrations();
-      return migrations.every((migration) => migration.executedAt !== undefined);
-    } catch (error) {
-      if (attempt >= 5 || !isConcurrentDdlError(error)) throw error;
-    }
+  const provider = new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR });
+  const expected = Object.keys(await provider.getMigrations());
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(`${schema}.kysely_migration`)}`.execute(db);
+    const applied = new Set(rows.map((row) => row.name));
+    return expected.every((name) => applied.has(name));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '42P01') return false;
+    throw error;
   }
 }

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 import { discover } from '../support/oidc-flow.js';
 import { runCli } from '../support/run-cli.js';
+import { describeOwnTables } from '../support/test-stores.js';
 
 const API_SECRET = 'cli-clients-api-secret-0123456789-0123456789';
 const CODE_SECRET = 'cli-clients-code-secret-0123456789-01234567';
@@ -18,8 +19,8 @@ function field(stdout: string, name: string): string {
 
 async function dumpEveryTable(server: TestServer): Promise<string> {
   const { db } = server.stores.handle;
-  const tables = await db.introspection.getTables();
-  const rows = await Promise.all(tables.map((table) => db.selectFrom(table.name as 'clients').selectAll().execute()));
+  const tables = Object.keys(await describeOwnTables(server.stores));
+  const rows = await Promise.all(tables.map((table) => db.selectFrom(table as 'clients').selectAll().execute()));
   return JSON.stringify(rows);
 }
 

@@ -5,7 +5,7 @@ import { ClientConfigError } from '../../src/clients/sync-clients.js';
 import { createServerApp } from '../../src/http/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { createTestStores, type TestStores } from '../support/test-stores.js';
+import { createTestStores, describeOwnTables, type TestStores } from '../support/test-stores.js';
 import { discover } from '../support/oidc-flow.js';
 
 const FIRST_SECRET = 'billing-batch-secret-one-0123456789-0123456789';
@@ -18,8 +18,8 @@ const batch = (overrides: Partial<ClientDefinitionInput> = {}): ClientDefinition
 
 async function dumpEveryTable(stores: TestStores): Promise<string> {
   const { db } = stores.handle;
-  const tables = await db.introspection.getTables();
-  const rows = await Promise.all(tables.map((table) => db.selectFrom(table.name as 'clients').selectAll().execute()));
+  const tables = Object.keys(await describeOwnTables(stores));
+  const rows = await Promise.all(tables.map((table) => db.selectFrom(table as 'clients').selectAll().execute()));
   return JSON.stringify(rows);
 }
 

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { RedisClient } from '../../src/redis/redis-client.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { createDb, type DatabaseHandle } from '../../src/db/create-db.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { migrateToLatest, withDdlLock } from '../../src/db/migrate.js';
 import { createRedis } from '../../src/redis/create-redis.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from './test-env.js';
 
@@ -58,7 +58,9 @@ function openStores(name: string, kind: StoreKind, env: Record<string, string>, 
         await deleteKeys(redis, `${name}:*`);
         redis.disconnect();
       }
-      if (kind !== 'pglite') await sql`drop schema if exists ${sql.id(name)} cascade`.execute(handle.db);
+      if (kind !== 'pglite') {
+        await withDdlLock(handle.db, (connection) => sql`drop schema if exists ${sql.id(name)} cascade`.execute(connection));
+      }
       await handle.close();
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -77,4 +79,18 @@ export async function deleteKeys(redis: RedisClient, pattern: string): Promise<v
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * The tables of this file's own schema with their columns, read from
+ * information_schema for that schema only (Kysely's introspection reads every
+ * schema of the database, which other test files create and drop meanwhile).
+ */
+export async function describeOwnTables(stores: TestStores): Promise<Record<string, string[]>> {
+  const { rows } = await sql<{ table_name: string; column_name: string }>`
+    select table_name, column_name from information_schema.columns
+    where table_schema = ${stores.config.database.schema} order by table_name, column_name`.execute(stores.handle.db);
+  const tables: Record<string, string[]> = {};
+  for (const row of rows) (tables[row.table_name] ??= []).push(row.column_name);
+  return tables;
 }

@@ -22,7 +22,11 @@ export type CacheTicket = number;
  * not yet been found dead by the listener's heartbeat.
  */
 export class ClientRowCache {
-  private readonly rows = new Map<string, { row: AdapterPayload; storedAt: number }>();
+  // Kept as JSON text: every get() must hand out a deep copy (the provider may
+  // alter what it is given, nested arrays included), and parsing the text is
+  // about twice as fast as structuredClone of the object. Rows come from JSONB
+  // columns, so the text round trip loses nothing.
+  private readonly rows = new Map<string, { json: string; storedAt: number }>();
   private usable = false;
   // Bumped by every eviction. A lookup that read the database before a change
   // committed may finish after the notification arrived; its (old) row must
@@ -47,8 +51,7 @@ export class ClientRowCache {
     this.rows.delete(id);
     if (performance.now() - entry.storedAt > this.maxAgeMs) return undefined;
     this.rows.set(id, entry);
-    // A copy: the provider may alter what it is given (nested arrays included).
-    return structuredClone(entry.row);
+    return JSON.parse(entry.json) as AdapterPayload;
   }
 
   /** Call before reading the database; pass the result to store(). */
@@ -62,7 +65,7 @@ export class ClientRowCache {
       const oldest = this.rows.keys().next().value;
       if (oldest !== undefined) this.rows.delete(oldest);
     }
-    this.rows.set(id, { row: structuredClone(row), storedAt: performance.now() });
+    this.rows.set(id, { json: JSON.stringify(row), storedAt: performance.now() });
   }
 
   /** A client row changed (or may have): forget it. */

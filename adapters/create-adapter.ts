@@ -7,6 +7,7 @@ import type { ClientRowCache } from './client-row-cache.js';
 import { createKyselyAdapterFactory } from './kysely-adapter.js';
 import { createRedisAdapterFactory } from './redis-adapter.js';
 import { storeFor } from './store-routing.js';
+import { timedAdapter, type AdapterTimer } from './timed-adapter.js';
 
 export interface AdapterFactoryDeps {
   db: Kysely<Database>;
@@ -16,10 +17,12 @@ export interface AdapterFactoryDeps {
   secrets: ClientSecretCodec;
   /** Client rows kept between requests; only with a listener evicting changes (client-change-listener.ts). */
   clientCache?: ClientRowCache;
+  /** Receives the duration of every adapter call (metrics). */
+  observe?: AdapterTimer;
 }
 
 /** The `adapter` option for oidc-provider: each model routed to its store (store-routing.ts). */
-export function createAdapterFactory({ db, redis, keyPrefix, secrets, clientCache }: AdapterFactoryDeps): AdapterFactory {
+export function createAdapterFactory({ db, redis, keyPrefix, secrets, clientCache, observe }: AdapterFactoryDeps): AdapterFactory {
   // oidc-provider keeps the request being served in AsyncLocalStorage
   // (lib/helpers/als.js, read through the static Provider.ctx getter); the
   // Client adapter remembers lookups for that request only.
@@ -29,9 +32,9 @@ export function createAdapterFactory({ db, redis, keyPrefix, secrets, clientCach
   return (modelName) => {
     let adapter = cache.get(modelName);
     if (!adapter) {
-      adapter = storeFor(modelName, redisAdapters !== undefined) === 'redis' && redisAdapters
-        ? redisAdapters(modelName)
-        : sqlAdapters(modelName);
+      const store = storeFor(modelName, redisAdapters !== undefined);
+      adapter = store === 'redis' && redisAdapters ? redisAdapters(modelName) : sqlAdapters(modelName);
+      if (observe) adapter = timedAdapter(adapter, modelName, store, observe);
       cache.set(modelName, adapter);
     }
     return adapter;

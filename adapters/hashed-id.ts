@@ -21,8 +21,13 @@ const PLAIN_ID_MODELS = new Set(['Client', 'Grant', 'Interaction']);
 // authorizations, so its jti is stripped like every other model's.)
 const KEEP_JTI_MODELS = new Set(['DeviceCode']);
 
-export function isHashedModel(model: string): boolean {
+function isHashedModel(model: string): boolean {
   return !PLAIN_ID_MODELS.has(model);
+}
+
+/** Whether the stored payload leaves the raw id (jti) out. */
+function dropsJti(model: string): boolean {
+  return isHashedModel(model) && !KEEP_JTI_MODELS.has(model);
 }
 
 export function hashId(id: string): string {
@@ -34,19 +39,29 @@ export function storageId(model: string, id: string): string {
   return isHashedModel(model) ? hashId(id) : id;
 }
 
-/** The payload as stored: without the raw id where the id is a credential. */
+/**
+ * The payload as stored: without the raw id where the id is a credential, and
+ * without `consumed`, which both stores keep beside the payload (a column, a
+ * hash field) so that saving a loaded entity again cannot un-consume it.
+ */
 export function toStoredPayload(model: string, payload: AdapterPayload): AdapterPayload {
-  if (!isHashedModel(model) || KEEP_JTI_MODELS.has(model)) return { ...payload };
-  const { jti: _jti, ...rest } = payload;
-  return rest;
+  if (dropsJti(model)) {
+    const { consumed: _consumed, jti: _jti, ...stored } = payload;
+    return stored;
+  }
+  const { consumed: _consumed, ...stored } = payload;
+  return stored;
 }
 
 /**
- * The payload as oidc-provider expects it back. `id` is the raw id when the
- * lookup was by id (find); by user code or uid it is unknown, and the payload
- * goes back as stored.
+ * The payload as oidc-provider expects it back, completed in place: `stored`
+ * is freshly decoded (JSON.parse, the pg driver) and owned by the caller.
+ * `id` is the raw id when the lookup was by id (find); by user code or uid it
+ * is unknown, and the jti stays as stored. `consumed` is epoch seconds, when
+ * the entity has been consumed.
  */
-export function fromStoredPayload(model: string, stored: AdapterPayload, id: string | undefined): AdapterPayload {
-  if (id === undefined || !isHashedModel(model) || KEEP_JTI_MODELS.has(model)) return stored;
-  return { ...stored, jti: id };
+export function fromStoredPayload(model: string, stored: AdapterPayload, id: string | undefined, consumed: number | undefined): AdapterPayload {
+  if (id !== undefined && dropsJti(model)) stored.jti = id;
+  if (consumed !== undefined) stored.consumed = consumed;
+  return stored;
 }

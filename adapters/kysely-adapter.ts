@@ -77,7 +77,7 @@ class KyselyModelAdapter implements OidcAdapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const { consumed, ...rest } = payload;
+    const { consumed } = payload;
     await this.upsertRow({
       id: storageId(this.model, id),
       grant_id: text(payload.grantId),
@@ -85,7 +85,7 @@ class KyselyModelAdapter implements OidcAdapter {
       user_code: text(payload.userCode),
       client_id: text(payload.clientId),
       account_id: text(payload.accountId),
-      payload: JSON.stringify(toStoredPayload(this.model, rest)),
+      payload: JSON.stringify(toStoredPayload(this.model, payload)),
       expires_in: typeof expiresIn === 'number' ? expiresIn : null,
       consumed: typeof consumed === 'number' ? consumed : null,
     });
@@ -106,8 +106,7 @@ class KyselyModelAdapter implements OidcAdapter {
   private async findWhere(column: 'id' | 'uid' | 'user_code', value: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
     const [row] = (await this.findBy[column]({ value })).rows;
     if (!row) return undefined;
-    const payload = fromStoredPayload(this.model, row.payload as AdapterPayload, rawId);
-    return row.consumed_at ? { ...payload, consumed: epochSeconds(row.consumed_at) } : payload;
+    return fromStoredPayload(this.model, row.payload as AdapterPayload, rawId, row.consumed_at ? epochSeconds(row.consumed_at) : undefined);
   }
 
   async consume(id: string): Promise<void> {

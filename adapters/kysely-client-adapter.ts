@@ -44,7 +44,6 @@ export class KyselyClientAdapter implements OidcAdapter {
   }
 
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
-    this.forget(id);
     const { client_secret: secret, client_id: _clientId, ...metadata } = payload as Record<string, unknown>;
     // find() hands the provider the stored hash as client_secret, so a loaded
     // client saved again arrives with a hash: hashing it again would lock the
@@ -63,8 +62,7 @@ export class KyselyClientAdapter implements OidcAdapter {
         updated_at: sql<Date>`now()`,
       })))
       .execute();
-    // The trigger's notification will evict it too; this process need not wait.
-    this.cache?.evict(id);
+    this.forget(id);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -79,6 +77,10 @@ export class KyselyClientAdapter implements OidcAdapter {
     return payload && { ...payload };
   }
 
+  // After a write: the trigger's notification will evict the row too, but this
+  // process need not wait for it. Evicting after (not before) the write is what
+  // counts: the eviction also refuses rows a lookup read before it
+  // (client-row-cache.ts, begin/store).
   private forget(id: string): void {
     this.cache?.evict(id);
     const request = this.scope();
@@ -104,9 +106,8 @@ export class KyselyClientAdapter implements OidcAdapter {
   }
 
   async destroy(id: string): Promise<void> {
-    this.forget(id);
     await this.db.deleteFrom('clients').where('client_id', '=', id).execute();
-    this.cache?.evict(id);
+    this.forget(id);
   }
 
   // Clients are neither looked up by user code or uid, consumed, nor grouped

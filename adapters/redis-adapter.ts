@@ -48,14 +48,13 @@ class RedisModelAdapter implements OidcAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const storedId = storageId(this.model, id);
     const key = this.entityKey(storedId);
-    const { consumed, ...rest } = payload;
-    const { grantId, userCode, uid } = payload;
+    const { consumed, grantId, userCode, uid } = payload;
     const ttlMs = typeof expiresIn === 'number' ? Math.max(1, Math.round(expiresIn * 1000)) : undefined;
     // One MULTI on a single node: one round trip, and no reader sees the
     // entity without its indexes (per-key MULTIs on Cluster, see KeyedWrites).
     const writes = new KeyedWrites(this.redis);
     const multi = writes.on(key);
-    multi.hset(key, { payload: JSON.stringify(toStoredPayload(this.model, rest)), ...(grantId ? { grantId } : {}) });
+    multi.hset(key, { payload: JSON.stringify(toStoredPayload(this.model, payload)), ...(grantId ? { grantId } : {}) });
     if (!grantId) multi.hdel(key, 'grantId');
     // `consumed` lives in its own field, set once: re-saving a loaded entity
     // must never un-consume it.
@@ -96,8 +95,7 @@ class RedisModelAdapter implements OidcAdapter {
   private async load(storedId: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
     const fields: Fields = await this.redis.hgetall(this.entityKey(storedId));
     if (!fields.payload) return undefined;
-    const payload = fromStoredPayload(this.model, JSON.parse(fields.payload) as AdapterPayload, rawId);
-    return fields.consumed ? { ...payload, consumed: Number(fields.consumed) } : payload;
+    return fromStoredPayload(this.model, JSON.parse(fields.payload) as AdapterPayload, rawId, fields.consumed ? Number(fields.consumed) : undefined);
   }
 
   async consume(id: string): Promise<void> {

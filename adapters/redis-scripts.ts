@@ -61,12 +61,12 @@ export function withAdapterScripts<T extends RedisClient>(redis: T): T & ScriptC
 }
 
 /** A pipeline or MULTI with the compare-and-delete script available. */
-export function scripted(chain: ChainableCommander): ChainableCommander & PipelineScriptCommands {
+function scripted(chain: ChainableCommander): ChainableCommander & PipelineScriptCommands {
   return chain as ChainableCommander & PipelineScriptCommands;
 }
 
 /** exec() reports per-command errors in its result instead of rejecting. */
-export async function execOrThrow(chain: ChainableCommander): Promise<unknown[]> {
+async function execOrThrow(chain: ChainableCommander): Promise<unknown[]> {
   const results = await chain.exec();
   if (!results) throw new Error('redis transaction aborted');
   return results.map(([err, value]) => {

@@ -37,14 +37,14 @@ const MODEL_STORES = {
   PreAuthorizedCode: 'redis',
 } as const satisfies Record<RoutedModel, StoreKind>;
 
-export type KnownModelName = keyof typeof MODEL_STORES;
+type KnownModelName = keyof typeof MODEL_STORES;
 
-export function isKnownModel(model: string): model is KnownModelName {
+function isKnownModel(model: string): model is KnownModelName {
   return Object.hasOwn(MODEL_STORES, model);
 }
 
 /** The store a model is meant for, regardless of what is configured. */
-export function modelStore(model: string): StoreKind {
+function modelStore(model: string): StoreKind {
   if (!isKnownModel(model)) {
     throw new Error(`no storage route for oidc-provider model "${model}"; add it to adapters/store-routing.ts`);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ScenarioResult } from './run-scenario.js';
 
 export type ServerLabel = 'postgres+redis' | 'pglite' | 'baseline';
-export const SERVER_LABELS: ServerLabel[] = ['postgres+redis', 'pglite', 'baseline'];
+const SERVER_LABELS: ServerLabel[] = ['postgres+redis', 'pglite', 'baseline'];
 
 export interface Measurement extends ScenarioResult {
   /** Server CPU time per answered request: robust to a busy machine, unlike req/s. */

@@ -43,7 +43,7 @@ async function postForm(url: string, form: Record<string, string>, authorization
 }
 
 /** Redeems a code with client_secret_basic; returns the token response. */
-export async function redeemCode(issuer: string, { code, verifier }: MintedCode): Promise<Record<string, string>> {
+async function redeemCode(issuer: string, { code, verifier }: MintedCode): Promise<Record<string, string>> {
   const { status, body } = await postForm(`${issuer}/token`, {
     grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier,
   }, basicAuth(WEB_CLIENT));

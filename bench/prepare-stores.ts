@@ -15,8 +15,8 @@ import { insertSigningKey } from '../src/oidc/keys/signing-keys-repository.js';
 import { createRedis } from '../src/redis/create-redis.js';
 import { BENCH_TTL, BENCH_USER, benchClients } from './bench-fixtures.js';
 
-export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 export interface PreparedStore {
   /** Environment for a server child (src/main.ts) on this store. */

@@ -48,8 +48,7 @@ export async function renderConsentPage(ctx: Context, deps: InteractionDeps, det
  * Adds exactly what the prompt reported missing to the session's grant for
  * this client (or a new one) and saves it; returns its id.
  */
-async function grantMissing(deps: InteractionDeps, details: InteractionDetails, accountId: string): Promise<string> {
-  const missing = consentDetails(details);
+async function grantMissing(deps: InteractionDeps, details: InteractionDetails, missing: ConsentDetails, accountId: string): Promise<string> {
   const existing = details.grantId ? await deps.provider.Grant.find(details.grantId) : undefined;
   const grant = existing ?? new deps.provider.Grant({ accountId, clientId: clientIdOf(details) });
   if (missing.missingOIDCScope.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
@@ -68,10 +67,11 @@ export function createConfirmConsent(deps: InteractionDeps): RouterMiddleware {
     const accountId = details.session?.accountId;
     if (details.prompt.name !== 'consent' || !accountId) return renderWrongPrompt(ctx, deps.render);
 
-    const grantId = await grantMissing(deps, details, accountId);
+    const missing = consentDetails(details);
+    const grantId = await grantMissing(deps, details, missing, accountId);
     await deps.audit?.record({
       event: 'consent.granted', actor: accountId, clientId: clientIdOf(details), ip: ctx.ip, userAgent: ctx.get('user-agent'),
-      details: { scopes: consentDetails(details).missingOIDCScope },
+      details: { scopes: missing.missingOIDCScope },
     });
     // An existing grant is updated in place; only a new one is handed back.
     const consent = grantId === details.grantId ? {} : { grantId };

@@ -63,10 +63,13 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   const router = new Router();
   router.get(STYLESHEET_PATH, createStylesheetRoute());
   router.get(BRAND_STYLESHEET_PATH, createBrandStylesheetRoute(branding));
-  router.use(['/interaction', '/account'], noStore);
-  router.use(['/interaction', '/account'], views(VIEWS_DIR, { extension: 'pug', options: { cache: true } }));
-  router.use(['/interaction', '/account'], createInteractionErrorPages(render));
-  router.use(['/interaction', '/account'], csrf.issue);
+  router.use(
+    ['/interaction', '/account'],
+    noStore,
+    views(VIEWS_DIR, { extension: 'pug', options: { cache: true } }),
+    createInteractionErrorPages(render),
+    csrf.issue,
+  );
 
   router.get('/interaction/:uid', createShowInteraction(interaction));
   router.post('/interaction/:uid/login', ...post, createSubmitLogin(interaction));

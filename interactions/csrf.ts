@@ -32,8 +32,9 @@ function tokenFor(key: string, cookie: string): string {
   return createHmac('sha256', key).update(`csrf:${cookie}`).digest('base64url');
 }
 
-function matches(expected: string, presented: unknown): boolean {
-  if (typeof presented !== 'string') return false;
+/** Constant-time comparison of a secret we hold with one the browser sent back (also the account sign-in state). */
+export function matchesSecret(expected: string | undefined, presented: unknown): boolean {
+  if (!expected || typeof presented !== 'string') return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(presented);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -61,7 +62,7 @@ export function createCsrfGuard({ key, secure }: CsrfOptions, render: PageRender
   const verify: Middleware = async (ctx, next) => {
     const cookie = readCookie(ctx);
     const presented = (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
-    if (!cookie || !matches(tokenFor(key, cookie), presented)) {
+    if (!cookie || !matchesSecret(tokenFor(key, cookie), presented)) {
       await renderErrorPage(ctx, render, {
         status: 403,
         heading: 'This form has expired',

@@ -26,7 +26,9 @@ export function createPageRenderer(branding: Branding): PageRenderer {
   return async (ctx, view, locals, status = 200) => {
     ctx.status = status;
     const csrfToken = typeof ctx.state.csrfToken === 'string' ? ctx.state.csrfToken : undefined;
-    await ctx.render(view, { csrfToken, ...locals, ...shared });
+    // With the extension koa-views finds the file at the first fs.stat; without
+    // it every render first fails a stat on the bare name (get-paths).
+    await ctx.render(`${view}.pug`, { csrfToken, ...locals, ...shared });
   };
 }
 

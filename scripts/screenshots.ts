@@ -17,7 +17,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { upsertClientRow } from '../src/clients/clients-repository.js';
 import { createServerApp } from '../src/http/create-server-app.js';
 import { createLogger } from '../src/observability/logger.js';
-import { launchBrowser } from '../test/support/browser.js';
+import { launchBrowser } from './launch-browser.js';
 
 const OUT_DIR = path.resolve('screenshots');
 const WIDTHS = { desktop: 1280, phone: 390 } as const;

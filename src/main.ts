@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     if (outcome === 'requests-cut') logger.warn('shutdown deadline reached: requests still running were cut');
     if (outcome === 'idle-closed') logger.info('shutdown deadline reached: idle keep-alive connections were closed');
     redis?.disconnect();
+    await app.close();
     await database.close();
     logger.info('stopped');
     process.exit(0);

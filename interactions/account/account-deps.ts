@@ -32,6 +32,11 @@ export function signedInOf(ctx: Context): SignedIn {
   return signedIn;
 }
 
+/** A route parameter; the handlers are typed as plain koa Middleware, which does not know @koa/router's ctx.params. */
+export function paramOf(ctx: Context, name: string): string {
+  return String((ctx as unknown as { params: Record<string, string> }).params[name] ?? '');
+}
+
 export type AccountSection = 'profile' | 'password' | 'connected' | 'apps';
 
 const DATE = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });

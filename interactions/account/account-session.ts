@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CONSOLE_CLIENT_ID } from '../../src/oidc/account/account-console-client.js';
+import { matchesSecret } from '../csrf.js';
 import { renderErrorPage } from '../render-page.js';
 import type { AccountPageDeps, SignedIn } from './account-deps.js';
 
@@ -13,7 +14,7 @@ export const SIGN_IN_PATH = '/account/sign-in';
  * lib/models/session.js). No second login system: the account area trusts
  * exactly what the provider trusts, and a disabled user is signed out here too.
  */
-export async function loadSignedIn(ctx: Context, deps: AccountPageDeps): Promise<SignedIn | undefined> {
+async function loadSignedIn(ctx: Context, deps: AccountPageDeps): Promise<SignedIn | undefined> {
   const session = await deps.provider.Session.get(ctx as unknown as Parameters<typeof deps.provider.Session.get>[0]);
   if (!session.accountId) return undefined;
   const user = await deps.accounts.findActiveUser(session.accountId);
@@ -66,21 +67,18 @@ function returnPathOf(value: unknown): string {
   return typeof value === 'string' && /^\/account(\/[A-Za-z0-9._~%-]+)*$/.test(value) ? value : '/account';
 }
 
-function sameState(expected: string | undefined, presented: unknown): boolean {
-  if (!expected || typeof presented !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(presented);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** GET /account/callback: the provider has signed the person in (or they cancelled). */
 export function createSignInCallback(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
-    const [expected, returnPath] = (ctx.cookies.get(STATE_COOKIE) ?? '').split('.');
+    // The state is base64url (no dots); everything after the first dot is the return path, which may hold dots.
+    const stored = ctx.cookies.get(STATE_COOKIE) ?? '';
+    const dot = stored.indexOf('.');
+    const expected = dot < 0 ? stored : stored.slice(0, dot);
+    const returnPath = dot < 0 ? undefined : stored.slice(dot + 1);
     if (deps.secureCookies) ctx.cookies.secure = true;
     ctx.cookies.set(STATE_COOKIE, null, stateCookieOptions(deps));
     const links = [{ href: SIGN_IN_PATH, text: 'Sign in again' }];
-    if (!sameState(expected, ctx.query.state)) {
+    if (!matchesSecret(expected, ctx.query.state)) {
       return renderErrorPage(ctx, deps.render, {
         status: 400, heading: 'This sign-in link has expired', description: 'Start again from your account page.', code: 'invalid_state', links,
       });

@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import { describeScopes } from '../../src/scopes/scope-catalog.js';
 import { safeWebUrl } from '../client-display.js';
 import { renderErrorPage } from '../render-page.js';
-import { formatDate, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { formatDate, paramOf, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
 
 /** GET /account/connected: every app the person has let in, what it may do, since when. */
 export function createShowConnectedApps(deps: AccountPageDeps): Middleware {
@@ -29,7 +29,7 @@ export function createShowConnectedApps(deps: AccountPageDeps): Middleware {
 export function createRevokeConnectedApp(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
-    const clientId = String((ctx as unknown as { params: Record<string, string> }).params.clientId ?? '');
+    const clientId = paramOf(ctx, 'clientId');
     if (!(await deps.connected.revoke(user.id, clientId))) {
       return renderErrorPage(ctx, deps.render, {
         status: 404, heading: 'This app is not connected', description: 'It may have been removed already.', links: [{ href: '/account/connected', text: 'Back to connected apps' }],

@@ -1,9 +1,9 @@
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { APP_KINDS, describeAppProblems, type AppKind } from '../../src/clients/account-apps-service.js';
+import { APP_KINDS, describeAppProblems, ownsApp, type AppKind } from '../../src/clients/account-apps-service.js';
 import type { ClientSummary } from '../../src/clients/client-service.js';
 import { renderErrorPage } from '../render-page.js';
-import { formatDate, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { formatDate, paramOf, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
 
 export const KIND_LABELS: Record<AppKind, { label: string; hint: string }> = {
   web: { label: 'Web application', hint: 'Runs on a server and keeps a client secret.' },
@@ -17,10 +17,6 @@ const newAppForm = z.object({
   kind: z.enum(APP_KINDS, { message: 'Choose what kind of app it is.' }),
   redirect_uris: z.string().max(4000).default(''),
 });
-
-function paramOf(ctx: Context, name: string): string {
-  return String((ctx as unknown as { params: Record<string, string> }).params[name] ?? '');
-}
 
 function appView(client: ClientSummary) {
   const base = `/account/apps/${encodeURIComponent(client.clientId)}`;
@@ -40,7 +36,7 @@ export function createListApps(deps: AccountPageDeps): Middleware {
     await renderAccountPage(ctx, deps, 'account-apps', 'apps', {
       title: 'My apps',
       notice: ctx.query.done === 'deleted' ? 'The app was deleted. Everything issued to it stopped working.' : undefined,
-      apps: clients.map((client) => ({ ...appView(client), mine: client.source === 'account' && client.ownerId === user.id })),
+      apps: clients.map((client) => ({ ...appView(client), mine: ownsApp(user, client) })),
     });
   };
 }
@@ -87,7 +83,7 @@ export function createShowApp(deps: AccountPageDeps): Middleware {
     const { user } = signedInOf(ctx);
     const client = await deps.apps.find(user, paramOf(ctx, 'clientId'));
     if (!client) return notFound(ctx, deps);
-    const canManage = client.source === 'account' && client.ownerId === user.id;
+    const canManage = ownsApp(user, client);
     await renderAccountPage(ctx, deps, 'account-app', 'apps', {
       title: client.name, app: appView(client), canManage, canMarkFirstParty: user.role === 'superuser' && client.source !== 'code',
       notice: ctx.query.done === 'first-party' ? 'Saved.' : undefined,

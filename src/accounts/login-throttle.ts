@@ -73,7 +73,9 @@ export function createLoginThrottle(config: Config, redis: RedisClient | undefin
         const refused = await posts.consume(ip).then(() => undefined, (err: unknown) => (err instanceof RateLimiterRes ? err : undefined));
         if (refused) return { allowed: false, retryAfterSeconds: secondsOf(refused) };
       }
-      const wait = Math.max(await lockedFor(locks.account, accountKey(username)), await lockedFor(locks.ip, ip));
+      // Both look-ups go out together: one round trip (ioredis pipelines them).
+      const [account, byIp] = await Promise.all([lockedFor(locks.account, accountKey(username)), lockedFor(locks.ip, ip)]);
+      const wait = Math.max(account, byIp);
       return wait > 0 ? { allowed: false, retryAfterSeconds: wait } : { allowed: true };
     },
     async recordFailure(username, ip) {

@@ -25,11 +25,22 @@ export interface BearerAuthOptions {
 
 const STATE_KEY = 'accessToken';
 
+interface BearerState {
+  token: VerifiedAccessToken;
+  /** The realm createBearerAuth challenges with, so requireScope() answers in the same one. */
+  realm: string;
+}
+
+/** What createBearerAuth left for the later middleware of this request. */
+export function bearerStateOf(ctx: Context): BearerState {
+  const state = (ctx.state as Record<string, unknown>)[STATE_KEY] as BearerState | undefined;
+  if (!state) throw new Error('accessTokenOf() or requireScope() used on a route without createBearerAuth()');
+  return state;
+}
+
 /** The verified token of a request that passed createBearerAuth. */
 export function accessTokenOf(ctx: Context): VerifiedAccessToken {
-  const token = (ctx.state as Record<string, unknown>)[STATE_KEY] as VerifiedAccessToken | undefined;
-  if (!token) throw new Error('accessTokenOf() used on a route without createBearerAuth()');
-  return token;
+  return bearerStateOf(ctx).token;
 }
 
 function readAuthorization(ctx: Context): { scheme: 'Bearer' | 'DPoP'; token: string } {
@@ -79,7 +90,7 @@ export function createBearerAuth(options: BearerAuthOptions): Middleware {
       ctx.body = { error: 'temporarily_unavailable', error_description: 'the access token could not be checked right now' };
       return undefined;
     }
-    (ctx.state as Record<string, unknown>)[STATE_KEY] = verified;
+    (ctx.state as Record<string, unknown>)[STATE_KEY] = { token: verified, realm: options.realm } satisfies BearerState;
     ctx.set('Cache-Control', 'no-store');
     return next();
   };

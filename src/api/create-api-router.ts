@@ -1,8 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import { Router } from '@koa/router';
+import type { Middleware } from 'koa';
 import { createLocalJWKSet, type JWK } from 'jose';
 import type { AccountService } from '../accounts/account-service.js';
-import { accountClaims } from '../accounts/account-claims.js';
+import { accountClaims, type AccountClaims } from '../accounts/account-claims.js';
 import { createJwtAccessTokenVerifier } from './access-token-verifiers.js';
 import { accessTokenOf, createBearerAuth } from './bearer-auth.js';
 import type { DpopReplayCache } from './dpop-proof.js';
@@ -41,30 +42,23 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
   const verify = createJwtAccessTokenVerifier({ issuer: deps.issuer, audience: deps.audience, keys, clockToleranceSeconds: 0 });
   router.use(createBearerAuth({ realm: deps.audience, verify, dpopReplay: deps.dpopReplay }));
 
-  async function claimsOf(subject: string) {
-    const user = await deps.accounts.findActiveUser(subject);
-    return user ? accountClaims(user) : undefined;
-  }
-
-  router.get('/me', requireScope('profile', deps.audience), async (ctx) => {
-    const claims = await claimsOf(accessTokenOf(ctx).subject);
-    if (!claims) {
-      ctx.status = 404;
-      ctx.body = { error: 'not_found', error_description: 'the account no longer exists' };
-      return;
-    }
-    ctx.body = { sub: claims.sub, preferred_username: claims.preferred_username, name: claims.name, updated_at: claims.updated_at };
-  });
-
-  router.get('/me/email', requireScope('email', deps.audience), async (ctx) => {
-    const claims = await claimsOf(accessTokenOf(ctx).subject);
-    if (!claims) {
-      ctx.status = 404;
-      ctx.body = { error: 'not_found', error_description: 'the account no longer exists' };
-      return;
-    }
-    ctx.body = { sub: claims.sub, email: claims.email, email_verified: claims.email_verified };
-  });
+  // Both routes answer the caller's own claims, picked for the scope they need.
+  const claimsRoute = (scope: string, pick: (claims: AccountClaims) => Record<string, unknown>): Middleware[] => [
+    requireScope(scope),
+    async (ctx) => {
+      const user = await deps.accounts.findActiveUser(accessTokenOf(ctx).subject);
+      if (!user) {
+        ctx.status = 404;
+        ctx.body = { error: 'not_found', error_description: 'the account no longer exists' };
+        return;
+      }
+      ctx.body = pick(accountClaims(user));
+    },
+  ];
+  router.get('/me', ...claimsRoute('profile', (claims) => ({
+    sub: claims.sub, preferred_username: claims.preferred_username, name: claims.name, updated_at: claims.updated_at,
+  })));
+  router.get('/me/email', ...claimsRoute('email', (claims) => ({ sub: claims.sub, email: claims.email, email_verified: claims.email_verified })));
 
   return router;
 }

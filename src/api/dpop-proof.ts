@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { BearerError } from './bearer-challenge.js';
 
 /** Remembers proof ids for as long as a proof is acceptable; false when one was seen before. */
@@ -36,22 +36,16 @@ export async function verifyDpopProof(input: {
   jkt: string;
   replay: DpopReplayCache;
 }): Promise<void> {
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(input.proof);
-  } catch {
-    throw invalidProof('the DPoP proof is not a JWT');
-  }
-  const jwk = header.jwk as JWK | undefined;
-  if (header.typ !== 'dpop+jwt' || !jwk || typeof header.alg !== 'string' || !(DPOP_ALGORITHMS as readonly string[]).includes(header.alg)) {
-    throw invalidProof('the DPoP proof must be a dpop+jwt with an asymmetric alg and a public jwk');
-  }
-  if ('d' in jwk) throw invalidProof('the DPoP proof header carries a private key');
   let payload: Record<string, unknown>;
+  let jwk: JWK;
   try {
-    ({ payload } = await jwtVerify(input.proof, await importJWK(jwk, header.alg), { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] }));
+    // jose's EmbeddedJWK (what oidc-provider uses at its own endpoints) takes
+    // the key from the proof's header and refuses a missing or private one.
+    const verified = await jwtVerify(input.proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] });
+    ({ payload } = verified);
+    jwk = verified.protectedHeader.jwk as JWK;
   } catch {
-    throw invalidProof('the DPoP proof signature is not valid');
+    throw invalidProof('the DPoP proof must be a dpop+jwt signed with an asymmetric alg by the public jwk in its header');
   }
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > PROOF_WINDOW_SECONDS) throw invalidProof('the DPoP proof is not fresh');

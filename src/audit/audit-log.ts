@@ -33,7 +33,7 @@ export interface AuditLog {
 // never reach the table (tokens, codes, secrets, passwords, assertions).
 const SECRET_NAME = /secret|password|token|code|assertion|verifier|authorization|cookie|jwt|dpop|otp/i;
 
-export function scrubDetails(details: Record<string, unknown>): Record<string, unknown> {
+function scrubDetails(details: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(details)
     .filter(([key, value]) => !SECRET_NAME.test(key) || typeof value === 'number' || typeof value === 'boolean' || key === 'grant_type')
     .map(([key, value]) => [key, typeof value === 'string' ? value.slice(0, 512) : value]));
@@ -52,13 +52,12 @@ const MAX_BATCH = 500;
  * round trip per batch instead of one per token issued.
  */
 export function createAuditLog({ db, logger }: { db: Kysely<Database>; logger: Logger }): AuditLog {
-  let queue: Array<{ row: NewAuditEventRow; done: () => void }> = [];
+  const queue: Array<{ row: NewAuditEventRow; done: () => void }> = [];
   let writing: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
     while (queue.length) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(batch.length);
+      const batch = queue.splice(0, MAX_BATCH);
       try {
         await insertAuditEvents(db, batch.map(({ row }) => row));
       } catch (err) {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../db/schema.js';
-import { ClientError } from './client-errors.js';
+import { ClientError, InvalidClientInputError } from './client-errors.js';
 import { createClientService, type ClientService, type ClientSummary, type NewClientInput } from './client-service.js';
 import { findClientRow, updateClientRow } from './clients-repository.js';
 
@@ -34,7 +34,9 @@ export interface AccountAppsService {
 }
 
 const isStaff = (viewer: Viewer) => viewer.role === 'staff' || viewer.role === 'superuser';
-const owns = (viewer: Viewer, client: ClientSummary) => client.source === 'account' && client.ownerId === viewer.id;
+
+/** The viewer registered this app from "My apps", so may rotate its secret or delete it. */
+export const ownsApp = (viewer: Viewer, client: ClientSummary) => client.source === 'account' && client.ownerId === viewer.id;
 
 /** Client definition for each kind: a web app has a secret; SPA, native and device apps are public and use PKCE. */
 function definitionFor(app: NewApp): NewClientInput {
@@ -62,7 +64,7 @@ export function createAccountAppsService({ db, supportedScopes, clients }: { db:
 
   async function visible(viewer: Viewer, clientId: string): Promise<ClientSummary | undefined> {
     const client = await service.findClient(clientId);
-    return client && (owns(viewer, client) || isStaff(viewer)) ? client : undefined;
+    return client && (ownsApp(viewer, client) || isStaff(viewer)) ? client : undefined;
   }
 
   return {
@@ -72,13 +74,13 @@ export function createAccountAppsService({ db, supportedScopes, clients }: { db:
 
     async rotateSecret(viewer, clientId) {
       const client = await service.findClient(clientId);
-      if (!client || !owns(viewer, client)) return undefined;
+      if (!client || !ownsApp(viewer, client)) return undefined;
       return service.rotateSecret(clientId);
     },
 
     async remove(viewer, clientId) {
       const client = await service.findClient(clientId);
-      if (!client || !owns(viewer, client)) return false;
+      if (!client || !ownsApp(viewer, client)) return false;
       await service.deleteClient(clientId);
       return true;
     },
@@ -96,6 +98,6 @@ export function createAccountAppsService({ db, supportedScopes, clients }: { db:
 /** One readable line per problem, without the "client <id>:" prefix meant for operators. */
 export function describeAppProblems(err: unknown): string[] | undefined {
   if (!(err instanceof ClientError)) return undefined;
-  const problems = (err as ClientError & { problems?: readonly string[] }).problems ?? [err.message];
+  const problems = err instanceof InvalidClientInputError ? err.problems : [err.message];
   return problems.map((line) => line.replace(/^client [^:]+: /, '').replace(/^redirectUris(\.\d+)?: /, 'redirect URI: '));
 }

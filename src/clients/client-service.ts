@@ -57,7 +57,7 @@ function authMethodOf(metadata: Record<string, unknown>): string {
   return typeof metadata.token_endpoint_auth_method === 'string' ? metadata.token_endpoint_auth_method : 'client_secret_basic';
 }
 
-export function toClientSummary(row: clients.ClientRow): ClientSummary {
+function toClientSummary(row: clients.ClientRow): ClientSummary {
   const { metadata } = row;
   const method = authMethodOf(metadata);
   return {

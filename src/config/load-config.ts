@@ -3,7 +3,6 @@ import { envSchema, type ParsedEnv } from './config-schema.js';
 
 export interface Config {
   readonly env: ParsedEnv['NODE_ENV'];
-  readonly isProduction: boolean;
   readonly port: number;
   readonly host: string;
   readonly issuer: string;
@@ -13,7 +12,7 @@ export interface Config {
     readonly poolSize: number;
     readonly statementTimeoutMs: number;
   };
-  readonly redis: { readonly url: string | undefined; readonly keyPrefix: string };
+  readonly redis: { readonly keyPrefix: string };
   readonly dataDir: string;
   readonly keyEncryptionSecret: string | undefined;
   readonly cookieKeys: readonly string[] | undefined;
@@ -144,7 +143,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 
   return Object.freeze({
     env: env.NODE_ENV,
-    isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
     host: env.HOST,
     issuer,
@@ -154,7 +152,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       poolSize: env.DATABASE_POOL_SIZE,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     }),
-    redis: Object.freeze({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
+    redis: Object.freeze({ keyPrefix: env.REDIS_KEY_PREFIX }),
     dataDir: path.resolve(env.DATA_DIR),
     keyEncryptionSecret: env.KEY_ENCRYPTION_SECRET,
     cookieKeys: env.COOKIE_KEYS ? Object.freeze([...env.COOKIE_KEYS]) : undefined,

@@ -12,20 +12,7 @@ export interface DatabaseHandle {
   readonly kind: 'postgres' | 'pglite';
   /** Pool statistics for metrics; zeros on the embedded database. */
   poolStats(): { total: number; idle: number; waiting: number };
-  /** Runs before close() destroys the pool: for connections opened beside it (e.g. a LISTEN connection). */
-  onClose(hook: () => Promise<void>): void;
   close(): Promise<void>;
-}
-
-function closeHooks(destroy: () => Promise<void>): Pick<DatabaseHandle, 'onClose' | 'close'> {
-  const hooks: Array<() => Promise<void>> = [];
-  return {
-    onClose: (hook) => { hooks.push(hook); },
-    async close() {
-      await Promise.all(hooks.splice(0).map((hook) => hook()));
-      await destroy();
-    },
-  };
 }
 
 // Timestamps come back as Date, bigint counts as numbers small enough for JS.
@@ -54,7 +41,7 @@ function createPostgres(config: Config): DatabaseHandle {
     db,
     kind: 'postgres',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    ...closeHooks(() => db.destroy()),
+    close: () => db.destroy(),
   };
 }
 
@@ -70,7 +57,7 @@ async function createEmbedded(config: Config): Promise<DatabaseHandle> {
     db,
     kind: 'pglite',
     poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
-    ...closeHooks(() => db.destroy()),
+    close: () => db.destroy(),
   };
 }
 

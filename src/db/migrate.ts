@@ -71,14 +71,26 @@ async function migrateOnce(db: Kysely<any>, schema: string): Promise<MigrationRe
   return results;
 }
 
+let shippedNames: Promise<string[]> | undefined;
+
+// The files in migrations/ cannot change while the process runs: list (and
+// import) them once, not on every readiness probe. A failed listing is not
+// remembered.
+function shippedMigrationNames(): Promise<string[]> {
+  shippedNames ??= new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }).getMigrations().then(
+    (migrations) => Object.keys(migrations),
+    (error: unknown) => { shippedNames = undefined; throw error; },
+  );
+  return shippedNames;
+}
+
 /**
  * True when every migration in migrations/ has been applied. Reads only this
  * schema's own migration table (no database-wide introspection), because
  * /readyz asks on every probe.
  */
 export async function isMigrationCurrent(db: Kysely<any>, schema: string): Promise<boolean> {
-  const provider = new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR });
-  const expected = Object.keys(await provider.getMigrations());
+  const expected = await shippedMigrationNames();
   try {
     const { rows } = await sql<{ name: string }>`select name from ${sql.table(`${schema}.kysely_migration`)}`.execute(db);
     const applied = new Set(rows.map((row) => row.name));

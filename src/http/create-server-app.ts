@@ -27,6 +27,8 @@ import { createInteractionRouter } from '../../interactions/create-interaction-r
 import { createProviderPages } from '../../interactions/create-provider-pages.js';
 import { createAccountSelfService } from '../accounts/account-self-service.js';
 import { createAccountAppsService } from '../clients/account-apps-service.js';
+import { createClientService } from '../clients/client-service.js';
+import { withClientAudit } from '../audit/audited-client-service.js';
 import { accountConsoleClient } from '../oidc/account/account-console-client.js';
 import { createConnectedAppsService } from '../oidc/account/connected-apps-service.js';
 import { createHealthRoutes } from '../observability/health.js';
@@ -35,7 +37,6 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createMetricsRoute } from '../observability/metrics-route.js';
 import { createRequestObserver } from '../observability/request-observer.js';
 import { listenGrantMetrics } from '../oidc/listeners/count-grants.js';
-import { withAdapterTiming } from '../../adapters/timed-adapter-factory.js';
 import { createErrorMiddleware } from './error-middleware.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createLoginThrottle } from '../accounts/login-throttle.js';
@@ -67,7 +68,7 @@ export interface ServerApp {
   beginShutdown(): void;
   /** Prometheus registry and counters (others increment e.g. rateLimitRejections). */
   readonly metrics: Metrics;
-  /** Closes what the app opened beside the stores (the client change listener); closing the database does it too. */
+  /** Closes what the app opened beside the stores (the client change listener); call before closing the database. */
   close(): Promise<void>;
 }
 
@@ -88,7 +89,10 @@ export async function createServerApp({ config, database, redis, logger, clients
   const branding = { productName: config.branding.name, color: config.branding.color, logoUrl: config.branding.logoUrl };
   const pages = createProviderPages({ branding });
   const apis = resolveResourceServers(resourceServers ?? resourceServersConfig, config.issuer, KNOWN_SCOPES);
-  const definitions = validateClientDefinitions(clients ?? clientsConfig, KNOWN_SCOPES, config.secretFromEnv);
+  // The catalog plus whatever the APIs in use declare, so an API passed in
+  // (rather than read from resource-servers.config.ts) has its scopes known too.
+  const scopes = [...new Set([...KNOWN_SCOPES, ...apis.flatMap((api) => api.scopes)])];
+  const definitions = validateClientDefinitions(clients ?? clientsConfig, scopes, config.secretFromEnv);
   // Pages: the account area's own sign-in client is a client in code too (see oidc/account/).
   const synced = await syncClients(db, [...definitions, accountConsoleClient(config.issuer, config.branding.name)]);
   const audit = createAuditLog({ db, logger });
@@ -104,12 +108,10 @@ export async function createServerApp({ config, database, redis, logger, clients
       onError: (error) => logger.warn({ err: error.message }, 'client change listener lost its connection; client lookups read the database until it is back'),
     })
     : undefined;
-  if (clientChanges) database.onClose(() => clientChanges.close());
-  const adapter = withAdapterTiming(
-    createAdapterFactory({ db, redis, keyPrefix: config.redis.keyPrefix, secrets: clientSecretCodec, clientCache: clientChanges?.cache }),
-    Boolean(redis),
-    (timing, seconds) => metrics.adapterDuration.observe(timing, seconds),
-  );
+  const adapter = createAdapterFactory({
+    db, redis, keyPrefix: config.redis.keyPrefix, secrets: clientSecretCodec, clientCache: clientChanges?.cache,
+    observe: (timing, seconds) => metrics.adapterDuration.observe(timing, seconds),
+  });
   const { provider, middleware } = createProvider({
     config,
     adapter,
@@ -120,7 +122,7 @@ export async function createServerApp({ config, database, redis, logger, clients
     pages,
     signingKeys,
     cookieKeys,
-    scopes: [...KNOWN_SCOPES],
+    scopes,
     resourceServers: apis,
     claims: claimsByScope(),
     devicePollTracker: createDevicePollTracker(redis ? { redis, keyPrefix: config.redis.keyPrefix } : { db }),
@@ -141,7 +143,8 @@ export async function createServerApp({ config, database, redis, logger, clients
     branding,
     csrfKey: cookieKeys[0]!,
     self: createAccountSelfService({ db, bcryptCost: config.bcryptCost }),
-    apps: createAccountAppsService({ db, supportedScopes: KNOWN_SCOPES }),
+    // Apps people register from the account pages are audited like the CLI's.
+    apps: createAccountAppsService({ db, supportedScopes: scopes, clients: withClientAudit(createClientService({ db, supportedScopes: scopes }), audit) }),
     connected: createConnectedAppsService({ db, provider }),
   });
 

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** Field paths that may carry credentials; never written to logs. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'password', '*.password', 'client_secret', '*.client_secret', 'secret', '*.secret',
   'access_token', '*.access_token', 'refresh_token', '*.refresh_token', 'id_token', '*.id_token',
   'code', '*.code', 'code_verifier', '*.code_verifier', 'device_code', '*.device_code',

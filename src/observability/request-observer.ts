@@ -16,7 +16,7 @@ function oidcOf(ctx: Context): OidcContextView | undefined {
 }
 
 /** oidc-provider's route name (ctx.oidc.route), else the matched router pattern, else a fixed path. */
-export function routeOf(ctx: Context): string {
+function routeOf(ctx: Context): string {
   const named = oidcOf(ctx)?.route;
   if (typeof named === 'string' && named) return named;
   const pattern = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;

@@ -13,7 +13,7 @@ import { buildFeatures } from './configuration/build-features.js';
 import { buildGrantLoading } from './configuration/build-grant-loading.js';
 import { buildResourceIndicators } from './configuration/build-resource-indicators.js';
 import { buildTtl } from './configuration/build-ttl.js';
-import { withLiveTokenPolicy } from './live-token-policy.js';
+import { createIntrospectionPolicy } from './live-token-policy.js';
 import { createDevicePollMiddleware } from './device-flow/device-poll-middleware.js';
 import { createUnsavedSessionGuard } from './device-flow/unsaved-session-guard.js';
 import type { PrivateJwk } from './keys/load-signing-keys.js';
@@ -60,9 +60,8 @@ export function createProvider(deps: ProviderDeps): ProviderBundle {
     jwks: { keys: deps.signingKeys as unknown as NonNullable<Configuration['jwks']>['keys'] },
     cookies: buildCookies(deps.cookieKeys),
     ttl: buildTtl(config),
-    // Introspection also checks that the token's account and client are still active.
     features: {
-      ...withLiveTokenPolicy(buildFeatures(config, pages), deps.findAccount),
+      ...buildFeatures(config, pages, createIntrospectionPolicy(deps.findAccount)),
       resourceIndicators: buildResourceIndicators(deps.resourceServers, OIDC_SCOPES),
     },
     scopes: deps.scopes,

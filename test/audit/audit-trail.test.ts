@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import { createAuditLog } from '../../src/audit/audit-log.js';
@@ -10,9 +8,9 @@ import { createLogger } from '../../src/observability/logger.js';
 import { KNOWN_SCOPES } from '../../src/scopes/scope-catalog.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
+import { runCli } from '../support/run-cli.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 
-const run = promisify(execFile);
 const REDIRECT_URI = 'https://audit.example.com/cb';
 const SECRET = 'audit-client-secret-0123456789-0123456789-01';
 const REGISTRATION_TOKEN = 'audit-initial-access-token-0123456789-0123456789';
@@ -116,9 +114,7 @@ describe('audit trail', () => {
   });
 
   it('`audit tail --limit N` prints the newest N events as JSON lines, oldest first', async () => {
-    const { stdout } = await run('node_modules/.bin/tsx', ['src/cli/main.ts', 'audit', 'tail', '--limit', '3'], {
-      env: { ...process.env, ...server.stores.env }, timeout: 60_000,
-    });
+    const { stdout } = await runCli(server.stores, ['audit', 'tail', '--limit', '3']);
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number; event: string; createdAt: string });
     expect(lines).toHaveLength(3);
     expect(lines[0].id).toBeLessThan(lines[2].id);

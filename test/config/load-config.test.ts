@@ -15,7 +15,7 @@ describe('configuration from the environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', env: 'development', trustProxy: false });
     expect(config.database.url).toBeUndefined();
-    expect(config.redis.url).toBeUndefined();
+    expect(config.operations.redisTopology).toEqual({ kind: 'none' });
     expect(config.ttl).toEqual({ accessToken: 3600, authorizationCode: 60, deviceCode: 600, refreshToken: 2592000, interaction: 3600, session: 1209600 });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { MODEL_TABLES, type ModelTableName } from '../../src/db/schema.js';
 import { runCleanup } from '../../src/jobs/cleanup.js';
+import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
-
-const run = promisify(execFile);
 
 async function seed(stores: TestStores, table: ModelTableName, prefix: string, count: number, state: 'expired' | 'live' | 'consumed-old' | 'consumed-new') {
   const rows = Array.from({ length: count }, (_, i) => ({
@@ -52,9 +49,7 @@ describe('cleanup of expired and consumed rows', () => {
 
   it('runs as `cli cleanup` and prints the counts', async () => {
     await seed(stores, 'oidc_sessions', 'cli', 5, 'expired');
-    const { stdout } = await run('node_modules/.bin/tsx', ['src/cli/main.ts', 'cleanup'], {
-      env: { ...process.env, ...stores.env }, timeout: 60_000,
-    });
+    const { stdout } = await runCli(stores, ['cleanup']);
     expect(stdout).toMatch(/^oidc_sessions\t5$/m);
     expect(stdout).toMatch(/^total\t5$/m);
   });

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { decodeProtectedHeader, createLocalJWKSet, jwtVerify } from 'jose';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import { HttpBrowser } from '../support/http-browser.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
+import { runCli } from '../support/run-cli.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 
-const run = promisify(execFile);
 const REDIRECT_URI = 'https://keys.example.com/cb';
 const SECRET = 'keys-client-secret-0123456789-0123456789-0123';
 const user = { username: 'keys@example.com', password: 'key rotation password' };
@@ -36,7 +34,7 @@ describe('signing key rotation', () => {
     return (await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state })).id_token!;
   }
   const jwks = async () => (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: Array<{ kid: string; alg: string; d?: string }> };
-  const cli = (...args: string[]) => run('node_modules/.bin/tsx', ['src/cli/main.ts', ...args], { env: { ...process.env, ...server.stores.env }, timeout: 60_000 });
+  const cli = (...args: string[]) => runCli(server.stores, args);
 
   it('signs with the new key after `keys rotate` and a restart, and still publishes the retired one', async () => {
     const before = await jwks();

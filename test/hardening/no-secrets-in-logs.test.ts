@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { HttpBrowser } from '../support/http-browser.js';
+import { LogSink } from '../support/log-sink.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -11,14 +11,12 @@ const user = { username: 'logged@example.com', password: 'a password nobody may 
 
 describe('no token, secret or password in the logs or the audit trail', () => {
   let server: TestServer;
-  const lines: string[] = [];
+  const sink = new LogSink();
+  const lines = sink.raw;
   const secrets = new Set<string>([SECRET, REGISTRATION_TOKEN, user.password]);
 
   beforeAll(async () => {
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) { lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)); done(); },
-    });
-    server = await startTestServer('no_secrets_in_logs', { env: { REGISTRATION_TOKEN }, logDestination: destination });
+    server = await startTestServer('no_secrets_in_logs', { env: { REGISTRATION_TOKEN }, logDestination: sink });
     await server.app.accounts.createUser(user);
     await addTestClient(server.stores, {
       client_id: 'web', client_secret: SECRET, redirect_uris: [REDIRECT_URI],

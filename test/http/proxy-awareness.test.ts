@@ -71,9 +71,10 @@ describe('behind a TLS-terminating reverse proxy', () => {
     });
   });
   afterAll(async () => {
-    for (const { server } of [trusted, untrusted]) {
+    for (const { server, app } of [trusted, untrusted]) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => { server.close(() => resolve()); });
+      await app.close();
     }
     await stores.cleanup();
   });

@@ -2,15 +2,15 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServerApp } from '../../src/http/create-server-app.js';
+import { createServerApp, type ServerApp } from '../../src/http/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { addTestClient } from '../support/test-server.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
-import { LogSink as LineSink } from '../support/log-sink.js';
+import { LogSink } from '../support/log-sink.js';
 
 const SECRET = 'service-secret-0123456789-0123456789-abcdef';
 
-async function startWithLogger(stores: TestStores, level: string, sink: LineSink): Promise<{ issuer: string; server: Server }> {
+async function startWithLogger(stores: TestStores, level: string, sink: LogSink): Promise<{ issuer: string; server: Server; app: ServerApp }> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -20,27 +20,30 @@ async function startWithLogger(stores: TestStores, level: string, sink: LineSink
   const logger = createLogger({ level: config.logLevel, destination: sink });
   const app = await createServerApp({ config, database: stores.handle, redis: stores.redis, logger });
   server.on('request', app.callback());
-  return { issuer, server };
+  return { issuer, server, app };
 }
 
-function stop(server: Server): Promise<void> {
+async function stop({ server, app }: { server: Server; app: ServerApp }): Promise<void> {
   server.closeAllConnections();
-  return new Promise((resolve) => { server.close(() => resolve()); });
+  await new Promise<void>((resolve) => { server.close(() => resolve()); });
+  await app.close();
 }
 
 describe('structured request logs', () => {
   let stores: TestStores;
-  const sink = new LineSink();
+  const sink = new LogSink();
   let issuer: string;
-  let server: Server;
+  let running: { server: Server; app: ServerApp };
 
   beforeAll(async () => {
     stores = await createTestStores('request_log');
     await addTestClient(stores, { client_id: 'service', client_secret: SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
-    ({ issuer, server } = await startWithLogger(stores, 'info', sink));
+    const started = await startWithLogger(stores, 'info', sink);
+    running = started;
+    issuer = started.issuer;
   });
   afterAll(async () => {
-    await stop(server);
+    await stop(running);
     await stores.cleanup();
   });
 
@@ -90,13 +93,13 @@ describe('structured request logs', () => {
   });
 
   it('follows LOG_LEVEL: at warn, successful requests write nothing', async () => {
-    const quiet = new LineSink();
+    const quiet = new LogSink();
     const other = await startWithLogger(stores, 'warn', quiet);
     try {
       expect((await fetch(`${other.issuer}/healthz`)).status).toBe(200);
       expect(quiet.lines).toHaveLength(0);
     } finally {
-      await stop(other.server);
+      await stop(other);
     }
   });
 });

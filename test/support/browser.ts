@@ -1,15 +1,6 @@
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 
-/**
- * Headless Chromium for page tests and screenshots: Debian's /usr/bin/chromium
- * (CHROMIUM_PATH overrides), no sandbox (containers), nothing phoning home.
- */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+export { launchBrowser } from '../../scripts/launch-browser.js';
 
 /**
  * Waits (up to 5 s) until one of the elements shows `expected` and returns

@@ -1,20 +1,16 @@
 import { errors, type Configuration } from 'oidc-provider';
 import type { Config } from '../../config/load-config.js';
 import { generateClientSecret } from '../../clients/client-secret.js';
+import type { IntrospectionPolicy } from '../live-token-policy.js';
 import type { ProviderPages } from '../provider-pages.js';
 
-export function buildFeatures(config: Config, pages: ProviderPages): NonNullable<Configuration['features']> {
+export function buildFeatures(config: Config, pages: ProviderPages, introspectionPolicy: IntrospectionPolicy): NonNullable<Configuration['features']> {
   const registrationEnabled = config.registrationToken !== undefined;
   return {
     // The development-only login pages must never be reachable (on by default in v9).
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
-    introspection: {
-      enabled: true,
-      // Confidential clients (APIs) may introspect any token; a public client
-      // only its own, so it cannot probe other clients' tokens (RFC 7662 §4).
-      allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
-    },
+    introspection: { enabled: true, allowedPolicy: introspectionPolicy },
     revocation: {
       enabled: true,
       // RFC 7009 §2.1: a client revokes only tokens issued to it.

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { AlreadyConsumedError } from '../../../adapters/already-consumed-error.js';
 import type { AuditEntry, AuditEventName, AuditLog } from '../../audit/audit-log.js';
+import { grantTypeOf } from './grant-type-of.js';
 
 type OidcContext = KoaContextWithOIDC;
 type WithAccount = { accountId?: string } | undefined;
@@ -10,11 +11,6 @@ type WithAccount = { accountId?: string } | undefined;
 /** Who, which client, from where: never a token or secret value. */
 function origin(ctx: OidcContext): Pick<AuditEntry, 'clientId' | 'ip' | 'userAgent'> {
   return { clientId: ctx.oidc?.client?.clientId ?? null, ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null };
-}
-
-function grantTypeOf(ctx: OidcContext): string | undefined {
-  const value = ctx.oidc?.params?.grant_type;
-  return typeof value === 'string' ? value : undefined;
 }
 
 function accountOf(ctx: OidcContext): string | null {

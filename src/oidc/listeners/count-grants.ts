@@ -2,13 +2,10 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { AlreadyConsumedError } from '../../../adapters/already-consumed-error.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { grantTypeOf } from './grant-type-of.js';
 
 // grant_type is a label: only values the provider accepted reach grant.success,
 // so its cardinality is bounded by the enabled grant types.
-function grantTypeOf(ctx: KoaContextWithOIDC): string {
-  const value = (ctx.oidc?.params as { grant_type?: unknown } | undefined)?.grant_type;
-  return typeof value === 'string' ? value : 'unknown';
-}
 
 /**
  * Tokens issued per grant type, and refresh token reuse: oidc-provider's own
@@ -18,7 +15,7 @@ function grantTypeOf(ctx: KoaContextWithOIDC): string {
  */
 export function listenGrantMetrics(provider: Provider, metrics: Pick<Metrics, 'tokensIssued' | 'refreshTokenReuse'>): void {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    metrics.tokensIssued.inc({ grant_type: grantTypeOf(ctx) });
+    metrics.tokensIssued.inc({ grant_type: grantTypeOf(ctx) ?? 'unknown' });
   });
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: unknown) => {
     if (grantTypeOf(ctx) !== 'refresh_token') return;

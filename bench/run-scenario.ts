@@ -29,7 +29,13 @@ export interface ScenarioResult {
 export interface RunOptions {
   url: string;
   connections: number;
-  seconds: number;
+  /** Seconds of load (the benchmark); ignored when `amount` is set. */
+  seconds?: number;
+  /**
+   * A fixed number of requests instead of a duration (autocannon's `amount`),
+   * so a check of the harness does the same work however busy the machine is.
+   */
+  amount?: number;
   /** Fixed overall request rate (the soak); unlimited when absent. */
   overallRate?: number;
 }
@@ -75,7 +81,7 @@ export function runScenario(request: ScenarioRequest, options: RunOptions): Prom
     const instance = autocannon({
       url: options.url,
       connections: options.connections,
-      duration: options.seconds,
+      ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds ?? 1 }),
       overallRate: options.overallRate,
       timeout: 10,
       requests: [shape],

@@ -65,3 +65,9 @@ export function fromStoredPayload(model: string, stored: AdapterPayload, id: str
   if (consumed !== undefined) stored.consumed = consumed;
   return stored;
 }
+
+/** oidc-provider sets epoch seconds; any other truthy value still means consumed, as in the memory adapter. */
+export function consumedEpoch(consumed: unknown): number | null {
+  if (typeof consumed === 'number') return consumed;
+  return consumed ? Math.floor(Date.now() / 1000) : null;
+}

@@ -2,7 +2,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
-import { fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
+import { consumedEpoch, fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
 import type { ClientRowCache } from './client-row-cache.js';
 import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
 import { prepareQuery, slot } from './prepared-query.js';
@@ -20,6 +20,13 @@ function epochSeconds(date: Date): number {
 // memory adapter; deleting them is left to the batched cleanup (src/jobs).
 const notExpired: Expression<SqlBool> = sql<SqlBool>`(expires_at is null or expires_at > now())`;
 
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}
+
+// Bounded: more parallel first saves of one session than this is not a browser.
+const MAX_KEY_TAKEOVERS = 20;
+
 type Row = { payload: unknown; consumed_at: Date | null };
 
 class KyselyModelAdapter implements OidcAdapter {
@@ -31,6 +38,8 @@ class KyselyModelAdapter implements OidcAdapter {
   private readonly findConsumed;
   private readonly destroyRow;
   private readonly revokeRows;
+  private readonly releaseUid;
+  private readonly releaseUserCode;
 
   constructor(private readonly db: Kysely<Database>, private readonly model: ModelName) {
     const table = MODEL_TABLES[model];
@@ -74,11 +83,52 @@ class KyselyModelAdapter implements OidcAdapter {
     this.findConsumed = prepareQuery(db, db.selectFrom(table).select(['grant_id', 'consumed_at']).where('id', '=', slot('id')));
     this.destroyRow = prepareQuery(db, db.deleteFrom(table).where('id', '=', slot('id')));
     this.revokeRows = prepareQuery(db, db.deleteFrom(table).where('grant_id', '=', slot('grant_id')));
+    // The memory adapter keeps one index entry per session uid and user code
+    // and lets the newest save take it; the older entity stays findable by id.
+    const release = (column: 'uid' | 'user_code') => prepareQuery(db, db.updateTable(table)
+      .set({ [column]: null })
+      .where(column, '=', slot('value'))
+      .where('id', '<>', slot('id')));
+    this.releaseUid = release('uid');
+    this.releaseUserCode = release('user_code');
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const row = this.rowOf(id, payload, expiresIn);
+    // Only sessions and device codes carry a secondary unique key, and a
+    // conflict on it is rare (parallel first saves of one session, a reused
+    // user code): the common save stays one statement.
+    try {
+      await this.upsertRow(row);
+    } catch (err) {
+      if (!isUniqueViolation(err) || (row.uid === null && row.user_code === null)) throw err;
+      await this.upsertTakingKeys(row);
+    }
+  }
+
+  /**
+   * Release the secondary keys from whichever row holds them, then save, in
+   * one transaction. A concurrent save that committed the same key after our
+   * release makes us try again; each round lets at least one saver through.
+   */
+  private async upsertTakingKeys(row: ReturnType<KyselyModelAdapter['rowOf']>): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          if (row.uid !== null) await this.releaseUid({ value: row.uid, id: row.id }, trx);
+          if (row.user_code !== null) await this.releaseUserCode({ value: row.user_code, id: row.id }, trx);
+          await this.upsertRow(row, trx);
+        });
+        return;
+      } catch (err) {
+        if (attempt >= MAX_KEY_TAKEOVERS || !isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  private rowOf(id: string, payload: AdapterPayload, expiresIn: number | undefined) {
     const { consumed } = payload;
-    await this.upsertRow({
+    return {
       id: storageId(this.model, id),
       grant_id: text(payload.grantId),
       uid: text(payload.uid),
@@ -87,8 +137,8 @@ class KyselyModelAdapter implements OidcAdapter {
       account_id: text(payload.accountId),
       payload: JSON.stringify(toStoredPayload(this.model, payload)),
       expires_in: typeof expiresIn === 'number' ? expiresIn : null,
-      consumed: typeof consumed === 'number' ? consumed : null,
-    });
+      consumed: consumedEpoch(consumed),
+    };
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

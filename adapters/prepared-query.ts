@@ -7,7 +7,12 @@ export function slot(name: string): string {
   return `\u0000prepared:${name}\u0000`;
 }
 
-export type PreparedQuery<Row> = (values: Record<string, unknown>) => Promise<QueryResult<Row>>;
+/** What runs a compiled query: the Kysely it was prepared with, or a transaction of it. */
+export interface QueryRunner {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
+export type PreparedQuery<Row> = (values: Record<string, unknown>, on?: QueryRunner) => Promise<QueryResult<Row>>;
 
 /**
  * Kysely builds and compiles a syntax tree on every call; in the benchmark's
@@ -21,7 +26,7 @@ export type PreparedQuery<Row> = (values: Record<string, unknown>) => Promise<Qu
 export function prepareQuery<DB, Row>(db: Kysely<DB>, query: Compilable<Row>): PreparedQuery<Row> {
   let compiled: CompiledQuery<Row> | undefined;
   let binders: Array<(values: Record<string, unknown>) => unknown> = [];
-  return (values) => {
+  return (values, on: QueryRunner = db) => {
     if (!compiled) {
       compiled = query.compile();
       binders = compiled.parameters.map((parameter) => {
@@ -33,6 +38,6 @@ export function prepareQuery<DB, Row>(db: Kysely<DB>, query: Compilable<Row>): P
         };
       });
     }
-    return db.executeQuery<Row>({ ...compiled, parameters: binders.map((bind) => bind(values)) });
+    return on.executeQuery<Row>({ ...compiled, parameters: binders.map((bind) => bind(values)) });
   };
 }

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../src/redis/redis-client.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, OidcAdapter } from './adapter-types.js';
-import { fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
+import { consumedEpoch, fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
 import { KeyedWrites, withAdapterScripts } from './redis-scripts.js';
 
 // Models whose entities are listed under their grant, exactly the set the
@@ -58,7 +58,8 @@ class RedisModelAdapter implements OidcAdapter {
     if (!grantId) multi.hdel(key, 'grantId');
     // `consumed` lives in its own field, set once: re-saving a loaded entity
     // must never un-consume it.
-    if (typeof consumed === 'number') multi.hsetnx(key, 'consumed', String(consumed));
+    const consumedAt = consumedEpoch(consumed);
+    if (consumedAt !== null) multi.hsetnx(key, 'consumed', String(consumedAt));
     if (ttlMs === undefined) multi.persist(key); else multi.pexpire(key, ttlMs);
     if (grantId && GRANTABLE.has(this.model)) {
       const grantKey = this.grantKey(grantId);

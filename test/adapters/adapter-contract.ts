@@ -81,6 +81,43 @@ export function describeAdapterContract(storeName: string, harness: () => Contra
       expect(await adapter('DeviceCode').findByUserCode(userCode)).toBeUndefined();
     });
 
+    it('lets the newest session with a uid take it, the older one staying findable by id', async () => {
+      const uid = newId('uid');
+      const [first, second] = [newId('sess'), newId('sess')];
+      const session = (jti: string) => ({ iat: now(), exp: now() + 600, jti, kind: 'Session', uid, accountId: ACCOUNT_ID, loginTs: now(), authorizations: {} });
+      await adapter('Session').upsert(first, session(first), 600);
+      await adapter('Session').upsert(second, session(second), 600);
+      expect(await adapter('Session').find(first)).toEqual(session(first));
+      const { jti: _jti, ...newest } = session(second);
+      expect(await adapter('Session').findByUid(uid)).toEqual(newest);
+    });
+
+    it('lets parallel first saves of sessions sharing a uid all succeed', async () => {
+      const uid = newId('uid');
+      const ids = Array.from({ length: 6 }, () => newId('sess'));
+      const session = (jti: string) => ({ iat: now(), exp: now() + 600, jti, kind: 'Session', uid, accountId: ACCOUNT_ID, loginTs: now(), authorizations: {} });
+      await Promise.all(ids.map((id) => adapter('Session').upsert(id, session(id), 600)));
+      for (const id of ids) expect(await adapter('Session').find(id)).toEqual(session(id));
+      expect(ids.map((id) => session(id).jti)).toContain((await adapter('Session').find(ids[0]!))?.jti);
+      expect(await adapter('Session').findByUid(uid)).toMatchObject({ uid, kind: 'Session' });
+    });
+
+    it('lets the newest device code with a user code take it', async () => {
+      const userCode = `UC-${randomBytes(4).toString('hex')}`;
+      const [first, second] = [newId('dc'), newId('dc')];
+      await adapter('DeviceCode').upsert(first, tokenPayload('DeviceCode', first, { userCode }), 600);
+      await adapter('DeviceCode').upsert(second, tokenPayload('DeviceCode', second, { userCode }), 600);
+      expect(await adapter('DeviceCode').findByUserCode(userCode)).toMatchObject({ jti: second });
+      expect(await adapter('DeviceCode').find(first)).toMatchObject({ jti: first, userCode });
+    });
+
+    it('reads a non-numeric consumed value back as consumed', async () => {
+      const id = newId('ac');
+      await adapter('AuthorizationCode').upsert(id, tokenPayload('AuthorizationCode', id, { grantId: newId('grant'), consumed: true }), 600);
+      expect((await adapter('AuthorizationCode').find(id))?.consumed).toBeTruthy();
+      await expect(adapter('AuthorizationCode').consume(id)).rejects.toBeInstanceOf(AlreadyConsumedError);
+    });
+
     it('destroys an entity', async () => {
       const id = newId('ac');
       await adapter('AuthorizationCode').upsert(id, tokenPayload('AuthorizationCode', id, { grantId: newId('grant') }), 600);

@@ -3,7 +3,9 @@
  * form posts, the way a browser would, without following redirects blindly.
  */
 export class HttpBrowser {
-  private readonly cookies = new Map<string, string>();
+  // Keyed by name and path, as a browser keeps them: parallel interactions
+  // each have their own `_interaction` cookie under /interaction/<uid>.
+  private readonly cookies = new Map<string, { name: string; path: string; value: string }>();
 
   constructor(private readonly origin: string) {}
 
@@ -13,24 +15,31 @@ export class HttpBrowser {
       const index = pair.indexOf('=');
       const name = pair.slice(0, index).trim();
       const value = pair.slice(index + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(header) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      const path = /;\s*path=([^;]*)/i.exec(header)?.[1]?.trim() || '/';
+      const key = `${name}\u0000${path}`;
+      if (/expires=Thu, 01 Jan 1970/i.test(header) || value === '') this.cookies.delete(key);
+      else this.cookies.set(key, { name, path, value });
     }
   }
 
-  /** Forgets a cookie, as when it expires or its path no longer matches (this agent ignores cookie paths). */
+  /** Forgets a cookie under every path, as when it expires. */
   dropCookie(name: string): void {
-    this.cookies.delete(name);
+    for (const [key, cookie] of this.cookies) if (cookie.name === name) this.cookies.delete(key);
   }
 
-  private cookieHeader(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  private cookieHeader(pathname: string): string {
+    // Longest path first, as browsers order them (RFC 6265 §5.4).
+    return [...this.cookies.values()]
+      .filter(({ path }) => pathname === path || pathname.startsWith(path.endsWith('/') ? path : `${path}/`))
+      .sort((a, b) => b.path.length - a.path.length)
+      .map(({ name, value }) => `${name}=${value}`).join('; ');
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url, this.origin);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
-    if (target.origin === this.origin && this.cookies.size) headers.cookie = this.cookieHeader();
+    const cookie = target.origin === this.origin ? this.cookieHeader(target.pathname) : '';
+    if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';

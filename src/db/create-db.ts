@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/load-config.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createPGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -48,7 +49,14 @@ function createPostgres(config: Config): DatabaseHandle {
 async function createEmbedded(config: Config): Promise<DatabaseHandle> {
   const dataDir = path.join(config.dataDir, 'pglite');
   await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create({ dataDir });
+  const release = await lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create({ dataDir });
+  } catch (err) {
+    await release();
+    throw err;
+  }
   if (config.database.schema !== 'public') {
     await client.exec(`create schema if not exists ${config.database.schema}; set search_path to ${config.database.schema}`);
   }
@@ -57,7 +65,7 @@ async function createEmbedded(config: Config): Promise<DatabaseHandle> {
     db,
     kind: 'pglite',
     poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
-    close: () => db.destroy(),
+    close: async () => { await db.destroy(); await release(); },
   };
 }
 

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { BearerError } from './bearer-challenge.js';
+import { DPOP_SIGNING_ALGS } from '../oidc/configuration/build-client-policy.js';
 
 /** Remembers proof ids for as long as a proof is acceptable; false when one was seen before. */
 export interface DpopReplayCache {
   unique(jti: string, expiresAt: number): Promise<boolean>;
 }
 
-export const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+/** The same list the token endpoint accepts and discovery advertises. */
+export const DPOP_ALGORITHMS = DPOP_SIGNING_ALGS;
 /** How far a proof's iat may be from our clock (RFC 9449 §11.1: a short window). */
 const PROOF_WINDOW_SECONDS = 60;
 

@@ -5,6 +5,12 @@ import type { Configuration } from 'oidc-provider';
 // HMAC of the secret) and no HS* signing. private_key_jwt is the alternative.
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+/**
+ * RFC 9449 §5.1: the DPoP proof algorithms. One list for the token endpoint
+ * (enabledJWA.dPoPSigningAlgValues, advertised in discovery) and the example
+ * API (api/dpop-proof.ts), so a key the API accepts is never refused here.
+ */
+export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
 
 export function buildClientPolicy(implicit: boolean): Partial<Configuration> {
   return {
@@ -16,6 +22,7 @@ export function buildClientPolicy(implicit: boolean): Partial<Configuration> {
       introspectionSigningAlgValues: ['RS256', 'ES256'],
       authorizationSigningAlgValues: ['RS256', 'ES256'],
       requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
     },
     // Authorization code is the interactive response type (RFC 9700 §2.1.2);
     // implicit exists only when a client in code opts into it.

@@ -29,6 +29,19 @@ describe('client credentials, introspection and revocation', () => {
     expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
   });
 
+  it('answers revocation with an empty 200 that carries no text/plain type (RFC 7009 §2.2)', async () => {
+    const tokens = await oidc.clientCredentialsGrant(config);
+    const response = await fetch(`${server.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`service:${SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({ token: tokens.access_token }).toString(),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBeNull();
+    expect(await response.text()).toBe('');
+    expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+  });
+
   it('introspects an unknown token as inactive', async () => {
     expect((await oidc.tokenIntrospection(config, 'no-such-token')).active).toBe(false);
   });

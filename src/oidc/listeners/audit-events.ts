@@ -69,6 +69,12 @@ export function createRevocationAuditMiddleware(audit: AuditLog): Middleware {
     await next();
     const { oidc } = ctx as unknown as Partial<OidcContext>;
     if (oidc?.route !== 'revocation' || ctx.status !== 200) return;
+    // oidc-provider answers `ctx.body = ''`, which Koa sends as text/plain;
+    // RFC 7009 §2.2 gives the 200 no content, and oidc-client-ts refuses a
+    // text/plain answer before it revokes the refresh token. An explicit null
+    // body makes Koa send no Content-Type at all.
+    ctx.body = null;
+    ctx.status = 200;
     const { AccessToken, RefreshToken, ClientCredentials } = oidc.entities;
     const token = RefreshToken ?? AccessToken ?? ClientCredentials;
     if (!token) return;

@@ -27,3 +27,14 @@ export class ConsumeTargetMissingError extends errors.InvalidGrant {
     super('grant expired or revoked before it could be consumed');
   }
 }
+
+/**
+ * consume() was handed a device-code handle (hashed-id.ts), which stands for
+ * a device code on the verification pages and is never redeemable: tokens go
+ * only to whoever holds the device code itself. Not a replay.
+ */
+export class NotRedeemableError extends errors.InvalidGrant {
+  constructor() {
+    super('device code not found');
+  }
+}

@@ -6,6 +6,7 @@ import type { AdapterFactory, ClientSecretCodec, OidcAdapter } from './adapter-t
 import type { ClientRowCache } from './client-row-cache.js';
 import { createKyselyAdapterFactory } from './kysely-adapter.js';
 import { createRedisAdapterFactory } from './redis-adapter.js';
+import { clientReuseLeeway } from './refresh-reuse-leeway.js';
 import { storeFor } from './store-routing.js';
 import { timedAdapter, type AdapterTimer } from './timed-adapter.js';
 
@@ -25,9 +26,12 @@ export interface AdapterFactoryDeps {
 export function createAdapterFactory({ db, redis, keyPrefix, secrets, clientCache, observe }: AdapterFactoryDeps): AdapterFactory {
   // oidc-provider keeps the request being served in AsyncLocalStorage
   // (lib/helpers/als.js, read through the static Provider.ctx getter); the
-  // Client adapter remembers lookups for that request only.
-  const sqlAdapters = createKyselyAdapterFactory(db, secrets, () => (Provider as unknown as { ctx?: object }).ctx, clientCache);
-  const redisAdapters = redis ? createRedisAdapterFactory(redis, keyPrefix) : undefined;
+  // Client adapter remembers lookups for that request only, and a refresh
+  // token takes the reuse leeway of that request's client.
+  const currentRequest = () => (Provider as unknown as { ctx?: { oidc?: { client?: object } } }).ctx;
+  const reuseLeeway = clientReuseLeeway(currentRequest);
+  const sqlAdapters = createKyselyAdapterFactory(db, secrets, currentRequest, clientCache, reuseLeeway);
+  const redisAdapters = redis ? createRedisAdapterFactory(redis, keyPrefix, reuseLeeway) : undefined;
   const cache = new Map<string, OidcAdapter>();
   return (modelName) => {
     let adapter = cache.get(modelName);

@@ -1,73 +1,60 @@
 import { createHash } from 'node:crypto';
-import type { AdapterPayload } from './adapter-types.js';
 
 // The id of most models is itself the credential: an access or refresh token,
-// a code, a session cookie value. Stores keep SHA-256 of it (base64url), so a
-// database dump or a Redis dump hands out no live credential; the provider
-// still looks entities up by the raw value it received, which we hash again.
-// Client ids, grant ids and interaction uids are identifiers, not secrets
-// (they travel in URLs and inside other payloads), so they stay readable for
-// operators.
-const PLAIN_ID_MODELS = new Set(['Client', 'Grant', 'Interaction']);
+// a code, a device code, an interaction's uid (its cookie and URL), a session
+// cookie value. Stores keep SHA-256 of it (base64url), so a database dump or a
+// Redis dump hands out no live credential; the provider still looks entities
+// up by the raw value it received, which we hash again. Client ids and grant
+// ids are identifiers, not secrets (they travel in URLs and inside other
+// payloads), so they stay readable for operators.
+const PLAIN_ID_MODELS = new Set(['Client', 'Grant']);
 
-// DeviceCode keeps its raw jti inside the payload. findByUserCode() is the only
-// way to reach a device code from the verification page, and
-// lib/actions/code_verification.js then calls code.save(), which upserts under
-// `this.jti`: without the jti in the payload it would mint a new id and the
-// polling device would never see the approval. A user code cannot be turned
-// back into the device code, so the raw value has to stay here. (Session has
-// no such need: lib/models/session.js findByUid() callers — interaction
-// lookups and checkSessionBinding() — only read accountId and
-// authorizations, so its jti is stripped like every other model's.)
-const KEEP_JTI_MODELS = new Set(['DeviceCode']);
-
-function isHashedModel(model: string): boolean {
-  return !PLAIN_ID_MODELS.has(model);
-}
-
-/** Whether the stored payload leaves the raw id (jti) out. */
-function dropsJti(model: string): boolean {
-  return isHashedModel(model) && !KEEP_JTI_MODELS.has(model);
-}
+// A device code found by its user code (the verification page) is handed to
+// oidc-provider under a handle instead of its id, which no store holds:
+// lib/actions/code_verification.js saves it again and stores `code.jti` in the
+// interaction, and device_resume finds it by that value. The handle names the
+// stored entity ('~' never occurs in oidc-provider's ids, which are nanoid
+// base64url) and is refused by consume(), so it can never be exchanged for
+// tokens: only the device holding the real device code can do that.
+const HANDLE_PREFIX = '~';
 
 export function hashId(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 
+function isHashedModel(model: string): boolean {
+  return !PLAIN_ID_MODELS.has(model);
+}
+
+/** Whether `id` is a device-code handle (see HANDLE_PREFIX) rather than a device code. */
+export function isDeviceCodeHandle(model: string, id: string): boolean {
+  return model === 'DeviceCode' && id.startsWith(HANDLE_PREFIX);
+}
+
+/** The handle under which a device code found by user code is given to oidc-provider. */
+export function deviceCodeHandle(storedId: string): string {
+  return `${HANDLE_PREFIX}${storedId}`;
+}
+
 /** The key an entity is stored under. */
 export function storageId(model: string, id: string): string {
+  if (isDeviceCodeHandle(model, id)) return id.slice(HANDLE_PREFIX.length);
   return isHashedModel(model) ? hashId(id) : id;
 }
 
-/**
- * The payload as stored: without the raw id where the id is a credential, and
- * without `consumed`, which both stores keep beside the payload (a column, a
- * hash field) so that saving a loaded entity again cannot un-consume it.
- */
-export function toStoredPayload(model: string, payload: AdapterPayload): AdapterPayload {
-  if (dropsJti(model)) {
-    const { consumed: _consumed, jti: _jti, ...stored } = payload;
-    return stored;
-  }
-  const { consumed: _consumed, ...stored } = payload;
-  return stored;
+/** Whether the stored payload leaves the raw id (jti) out. */
+export function dropsJti(model: string): boolean {
+  return isHashedModel(model);
 }
 
 /**
- * The payload as oidc-provider expects it back, completed in place: `stored`
- * is freshly decoded (JSON.parse, the pg driver) and owned by the caller.
- * `id` is the raw id when the lookup was by id (find); by user code or uid it
- * is unknown, and the jti stays as stored. `consumed` is epoch seconds, when
- * the entity has been consumed.
+ * The index a device code is found by on the verification page. oidc-provider
+ * normalises what the person types (lib/helpers/user_codes.js) before
+ * findByUserCode(), so one digest per code. A user code is short by design
+ * (RFC 8628 §6.1) and a digest of it can be searched for offline; what the
+ * digest protects against is reading live codes off a dump, and the code
+ * alone never yields tokens (the device code does).
  */
-export function fromStoredPayload(model: string, stored: AdapterPayload, id: string | undefined, consumed: number | undefined): AdapterPayload {
-  if (id !== undefined && dropsJti(model)) stored.jti = id;
-  if (consumed !== undefined) stored.consumed = consumed;
-  return stored;
-}
-
-/** oidc-provider sets epoch seconds; any other truthy value still means consumed, as in the memory adapter. */
-export function consumedEpoch(consumed: unknown): number | null {
-  if (typeof consumed === 'number') return consumed;
-  return consumed ? Math.floor(Date.now() / 1000) : null;
+export function userCodeDigest(userCode: string): string {
+  return hashId(`user_code:${userCode}`);
 }

@@ -1,11 +1,13 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js';
-import { AlreadyConsumedError, ConsumeTargetMissingError } from './already-consumed-error.js';
+import { AlreadyConsumedError, ConsumeTargetMissingError, NotRedeemableError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
-import { consumedEpoch, fromStoredPayload, storageId, toStoredPayload } from './hashed-id.js';
+import { isDeviceCodeHandle, storageId, userCodeDigest } from './hashed-id.js';
 import type { ClientRowCache } from './client-row-cache.js';
 import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
 import { prepareQuery, slot } from './prepared-query.js';
+import { noReuseLeeway, type ReuseLeeway } from './refresh-reuse-leeway.js';
+import { consumedEpoch, fromStoredPayload, toStoredPayload, type Lookup } from './stored-payload.js';
 
 function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -20,6 +22,17 @@ function epochSeconds(date: Date): number {
 // memory adapter; deleting them is left to the batched cleanup (src/jobs).
 const notExpired: Expression<SqlBool> = sql<SqlBool>`(expires_at is null or expires_at > now())`;
 
+// A refresh token's reuse leeway (refresh-reuse-leeway.ts) travels in its
+// stored payload under a key oidc-provider never uses, read in SQL so that
+// find() and consume() stay one statement each. Consumed longer ago than the
+// leeway (or without one) is consumed; within it, the entity reads as
+// unconsumed and may be consumed again. Without a leeway no time is compared
+// at all: another transaction's now() may be later than ours, and
+// `consumed_at > now()` would then let the loser of a race through.
+const LEEWAY_KEY = '$reuseLeeway';
+const leewaySeconds = sql<number>`coalesce((payload->>${sql.lit(LEEWAY_KEY)})::int, 0)`;
+const withinLeeway = sql<SqlBool>`(${leewaySeconds} > 0 and consumed_at > now() - ${leewaySeconds} * interval '1 second')`;
+
 function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
@@ -27,7 +40,7 @@ function isUniqueViolation(err: unknown): boolean {
 // Bounded: more parallel first saves of one session than this is not a browser.
 const MAX_KEY_TAKEOVERS = 20;
 
-type Row = { payload: unknown; consumed_at: Date | null };
+type Row = { id: string; payload: unknown; consumed_at: Date | null; reusable: boolean | null };
 
 class KyselyModelAdapter implements OidcAdapter {
   // Compiled once, run with new values (prepared-query.ts): the same SQL as
@@ -41,7 +54,7 @@ class KyselyModelAdapter implements OidcAdapter {
   private readonly releaseUid;
   private readonly releaseUserCode;
 
-  constructor(private readonly db: Kysely<Database>, private readonly model: ModelName) {
+  constructor(private readonly db: Kysely<Database>, private readonly model: ModelName, private readonly reuseLeeway: ReuseLeeway) {
     const table = MODEL_TABLES[model];
     this.upsertRow = prepareQuery(db, db.insertInto(table).values({
       id: slot('id'),
@@ -57,7 +70,9 @@ class KyselyModelAdapter implements OidcAdapter {
     }).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
       grant_id: eb.ref('excluded.grant_id'),
       uid: eb.ref('excluded.uid'),
-      user_code: eb.ref('excluded.user_code'),
+      // A device code saved again after a lookup by id comes without its user
+      // code (stored-payload.ts): the index stays.
+      user_code: sql<string>`coalesce(excluded.user_code, ${sql.ref(`${table}.user_code`)})`,
       client_id: eb.ref('excluded.client_id'),
       account_id: eb.ref('excluded.account_id'),
       payload: eb.ref('excluded.payload'),
@@ -68,16 +83,17 @@ class KyselyModelAdapter implements OidcAdapter {
       updated_at: sql<Date>`now()`,
     }))));
     const findWhere = (column: 'id' | 'uid' | 'user_code') => prepareQuery<Database, Row>(db, db.selectFrom(table)
-      .select(['payload', 'consumed_at'])
+      .select(['id', 'payload', 'consumed_at', withinLeeway.as('reusable')])
       .where(column, '=', slot('value'))
       .where(notExpired));
     this.findBy = { id: findWhere('id'), uid: findWhere('uid'), user_code: findWhere('user_code') };
     // One conditional UPDATE: Postgres row locking lets exactly one of any
-    // number of concurrent callers (on any instance) see consumed_at IS NULL.
+    // number of concurrent callers (on any instance) see consumed_at IS NULL;
+    // within a reuse leeway every caller passes and the first time is kept.
     this.consumeRow = prepareQuery(db, db.updateTable(table)
-      .set({ consumed_at: sql<Date>`now()` })
+      .set({ consumed_at: sql<Date>`coalesce(consumed_at, now())` })
       .where('id', '=', slot('id'))
-      .where('consumed_at', 'is', null)
+      .where(sql<SqlBool>`(consumed_at is null or ${withinLeeway})`)
       .where(notExpired)
       .returning('id'));
     this.findConsumed = prepareQuery(db, db.selectFrom(table).select(['grant_id', 'consumed_at']).where('id', '=', slot('id')));
@@ -127,39 +143,48 @@ class KyselyModelAdapter implements OidcAdapter {
   }
 
   private rowOf(id: string, payload: AdapterPayload, expiresIn: number | undefined) {
-    const { consumed } = payload;
+    const { consumed, userCode } = payload;
+    const stored = toStoredPayload(this.model, id, payload);
+    const leeway = this.reuseLeeway(this.model, payload);
+    if (leeway > 0) stored[LEEWAY_KEY] = leeway;
     return {
       id: storageId(this.model, id),
       grant_id: text(payload.grantId),
       uid: text(payload.uid),
-      user_code: text(payload.userCode),
+      user_code: typeof userCode === 'string' ? userCodeDigest(userCode) : null,
       client_id: text(payload.clientId),
       account_id: text(payload.accountId),
-      payload: JSON.stringify(toStoredPayload(this.model, payload)),
+      payload: JSON.stringify(stored),
       expires_in: typeof expiresIn === 'number' ? expiresIn : null,
       consumed: consumedEpoch(consumed),
     };
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('id', storageId(this.model, id), id);
+    return this.findWhere('id', storageId(this.model, id), () => ({ by: 'id', id }));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('uid', uid, undefined);
+    return this.findWhere('uid', uid, () => ({ by: 'uid' }));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('user_code', userCode, undefined);
+    return this.findWhere('user_code', userCodeDigest(userCode), (storedId) => ({ by: 'userCode', userCode, storedId }));
   }
 
-  private async findWhere(column: 'id' | 'uid' | 'user_code', value: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
+  private async findWhere(column: 'id' | 'uid' | 'user_code', value: string, lookup: (storedId: string) => Lookup): Promise<AdapterPayload | undefined> {
+    // A user code or id typed with NUL matches nothing, and Postgres text
+    // refuses it with an error (issue 16 item 7).
+    if (value.includes('\0')) return undefined;
     const [row] = (await this.findBy[column]({ value })).rows;
     if (!row) return undefined;
-    return fromStoredPayload(this.model, row.payload as AdapterPayload, rawId, row.consumed_at ? epochSeconds(row.consumed_at) : undefined);
+    const { [LEEWAY_KEY]: _leeway, ...stored } = row.payload as AdapterPayload;
+    const consumed = row.consumed_at && !row.reusable ? epochSeconds(row.consumed_at) : undefined;
+    return fromStoredPayload(this.model, stored, lookup(row.id), consumed);
   }
 
   async consume(id: string): Promise<void> {
+    if (isDeviceCodeHandle(this.model, id)) throw new NotRedeemableError();
     const key = storageId(this.model, id);
     if ((await this.consumeRow({ id: key })).rows.length) return;
     // Only classifies the loss; the UPDATE above already decided it.
@@ -182,10 +207,12 @@ function isTableModel(model: string): model is ModelName {
 }
 
 /** Adapters over the oidc_* tables and, for Client, the clients table. */
-export function createKyselyAdapterFactory(db: Kysely<Database>, secrets: ClientSecretCodec, requestScope?: RequestScope, clientCache?: ClientRowCache): AdapterFactory {
+export function createKyselyAdapterFactory(
+  db: Kysely<Database>, secrets: ClientSecretCodec, requestScope?: RequestScope, clientCache?: ClientRowCache, reuseLeeway: ReuseLeeway = noReuseLeeway,
+): AdapterFactory {
   return (modelName) => {
     if (modelName === 'Client') return new KyselyClientAdapter(db, secrets, requestScope, clientCache);
-    if (isTableModel(modelName)) return new KyselyModelAdapter(db, modelName);
+    if (isTableModel(modelName)) return new KyselyModelAdapter(db, modelName, reuseLeeway);
     throw new Error(`no SQL table for oidc-provider model "${modelName}"; add a migration and a MODEL_TABLES entry`);
   };
 }

@@ -66,6 +66,9 @@ export class KyselyClientAdapter implements OidcAdapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    // A client id with NUL (a Basic header, a JWT's iss or aud) names no
+    // client, and Postgres text refuses it with an error (issue 16 item 7).
+    if (id.includes('\0')) return undefined;
     const request = this.scope();
     if (!request) return this.load(id);
     let seen = this.perRequest.get(request);

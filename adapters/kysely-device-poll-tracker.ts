@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import type { DevicePollTracker } from './device-poll-tracker.js';
-import { storageId } from './hashed-id.js';
+import { hashId } from './hashed-id.js';
 
 /**
  * Poll state in oidc_device_codes.last_polled_at / poll_interval (the
@@ -14,7 +14,7 @@ export function createKyselyDevicePollTracker(db: Kysely<Database>): DevicePollT
   return {
     async record(deviceCode, baseIntervalSeconds, _ttlSeconds, nowMs = Date.now()) {
       const now = new Date(nowMs);
-      const id = storageId('DeviceCode', deviceCode);
+      const id = hashId(deviceCode);
       const { rows } = await sql<{ slow_down: boolean; poll_interval: number }>`
         with previous as (
           select id, last_polled_at, coalesce(poll_interval, ${baseIntervalSeconds}::integer) as current_interval,

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../src/redis/redis-client.js';
 import type { DevicePollTracker } from './device-poll-tracker.js';
-import { storageId } from './hashed-id.js';
+import { hashId } from './hashed-id.js';
 import { withAdapterScripts } from './redis-scripts.js';
 
 /**
@@ -12,7 +12,7 @@ export function createRedisDevicePollTracker(redis: RedisClient, keyPrefix: stri
   const scripts = withAdapterScripts(redis);
   return {
     async record(deviceCode, baseIntervalSeconds, ttlSeconds, nowMs = Date.now()) {
-      const key = `${keyPrefix}DeviceCode:poll:${storageId('DeviceCode', deviceCode)}`;
+      const key = `${keyPrefix}DeviceCode:poll:${hashId(deviceCode)}`;
       const [slow, interval] = await scripts.oidcRecordPoll(key, nowMs, baseIntervalSeconds, Math.max(1, ttlSeconds));
       return { slowDown: slow === 1, interval };
     },

@@ -5,12 +5,18 @@ import type { RedisClient } from '../src/redis/redis-client.js';
 // they also run on Redis Cluster. None of them decodes and re-encodes the
 // JSON payload: cjson would turn an empty array into an empty object.
 
-// HSETNX decides the race: exactly one caller sets `consumed`.
+// HSETNX decides the race: exactly one caller sets `consumed`. Within the
+// entity's reuse leeway (`leeway` seconds after the first consume, refresh
+// tokens of clients that set one) later callers win too, and the first
+// consume time is kept. ARGV[1] = now, epoch seconds.
 const CONSUME = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
 local won = redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
 local grantId = redis.call('HGET', KEYS[1], 'grantId') or ''
 if won == 1 then return {'won', grantId} end
+local leeway = tonumber(redis.call('HGET', KEYS[1], 'leeway') or '0') or 0
+local consumed = tonumber(redis.call('HGET', KEYS[1], 'consumed'))
+if leeway > 0 and consumed and tonumber(ARGV[1]) - consumed < leeway then return {'won', grantId} end
 return {'lost', grantId}
 `;
 

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ScenarioResult } from './run-scenario.js';
 
-export type ServerLabel = 'postgres+redis' | 'pglite' | 'baseline';
-const SERVER_LABELS: ServerLabel[] = ['postgres+redis', 'pglite', 'baseline'];
+/** postgres+redis, postgres+redis×2 (WORKERS=2), pglite or baseline. */
+export type ServerLabel = string;
 
 export interface Measurement extends ScenarioResult {
   /** Server CPU time per answered request: robust to a busy machine, unlike req/s. */
@@ -12,6 +12,8 @@ export interface Measurement extends ScenarioResult {
   round: number;
   scenario: string;
   server: ServerLabel;
+  /** When the load ran, in the monotonic clock of V8's CPU profiles (µs), to cut a profile to this measurement. */
+  window: { startUs: number; endUs: number };
 }
 
 export interface SummaryRow {
@@ -25,11 +27,14 @@ export interface SummaryRow {
   cpuMsPerRequest: number;
   /** req/s over the baseline's req/s in the same run. */
   ratio: number;
+  /** Server CPU per request over the baseline's, in the same run. */
+  cpuRatio: number;
 }
 
 export interface SoakReport {
   server: ServerLabel;
   seconds: number;
+  requests: number;
   targetRate: number;
   reqPerSec: number;
   p99: number;
@@ -49,17 +54,20 @@ export function summarise(measurements: Measurement[]): SummaryRow[] {
   for (const scenario of scenarios) {
     const of = (server: ServerLabel) => measurements.filter((m) => m.scenario === scenario && m.server === server);
     const baseline = mean(of('baseline').map((m) => m.reqPerSec));
-    for (const server of SERVER_LABELS) {
+    const baselineCpu = mean(of('baseline').map((m) => m.cpuMsPerRequest));
+    for (const server of [...new Set(measurements.map((m) => m.server))]) {
       const runs = of(server);
       if (!runs.length) continue;
       const reqPerSec = mean(runs.map((m) => m.reqPerSec));
+      const cpuMsPerRequest = mean(runs.map((m) => m.cpuMsPerRequest));
       rows.push({
         scenario, server, reqPerSec,
         p50: mean(runs.map((m) => m.p50)),
         p99: Math.max(...runs.map((m) => m.p99)),
         errors: runs.reduce((sum, m) => sum + m.errors, 0),
-        cpuMsPerRequest: mean(runs.map((m) => m.cpuMsPerRequest)),
+        cpuMsPerRequest,
         ratio: baseline > 0 ? reqPerSec / baseline : Number.NaN,
+        cpuRatio: baselineCpu > 0 ? cpuMsPerRequest / baselineCpu : Number.NaN,
       });
     }
   }
@@ -68,13 +76,14 @@ export function summarise(measurements: Measurement[]): SummaryRow[] {
 
 export function formatMeasurement(m: Measurement): string {
   const error = m.firstError ? `  first error: ${m.firstError}` : '';
-  return `round ${m.round}  ${m.scenario.padEnd(18)} ${m.server.padEnd(15)} ${m.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(m.p50).padStart(3)} ms  p99 ${String(m.p99).padStart(4)} ms  cpu ${m.cpuMsPerRequest.toFixed(3)} ms/req  errors ${m.errors}${error}`;
+  return `round ${m.round}  ${m.scenario.padEnd(18)} ${m.server.padEnd(17)} ${m.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(m.p50).padStart(3)} ms  p99 ${String(m.p99).padStart(4)} ms  cpu ${m.cpuMsPerRequest.toFixed(3)} ms/req  errors ${m.errors}${error}`;
 }
 
 export function formatSummary(rows: SummaryRow[]): string {
-  const lines = ['scenario           server           req/s   p50 ms  p99 ms  errors  cpu ms/req  × baseline'];
+  const lines = ['scenario           server             req/s   p50 ms  p99 ms  errors  cpu ms/req  × baseline  cpu × baseline'];
   for (const row of rows) {
-    lines.push(`${row.scenario.padEnd(18)} ${row.server.padEnd(15)} ${row.reqPerSec.toFixed(0).padStart(6)}  ${row.p50.toFixed(1).padStart(6)}  ${String(row.p99).padStart(6)}  ${String(row.errors).padStart(6)}  ${row.cpuMsPerRequest.toFixed(3).padStart(10)}  ${row.ratio.toFixed(2).padStart(10)}`);
+    const cpuRatio = Number.isFinite(row.cpuRatio) ? row.cpuRatio.toFixed(2) : '-';
+    lines.push(`${row.scenario.padEnd(18)} ${row.server.padEnd(17)} ${row.reqPerSec.toFixed(0).padStart(6)}  ${row.p50.toFixed(1).padStart(6)}  ${String(row.p99).padStart(6)}  ${String(row.errors).padStart(6)}  ${row.cpuMsPerRequest.toFixed(3).padStart(10)}  ${row.ratio.toFixed(2).padStart(10)}  ${cpuRatio.padStart(14)}`);
   }
   return lines.join('\n');
 }
@@ -86,7 +95,8 @@ export function machine(): Record<string, unknown> {
     memoryMb: Math.round(os.totalmem() / 1024 / 1024),
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
-    note: 'load generator (autocannon), the three servers, Postgres and Redis share this machine',
+    note: 'load generator (autocannon), the servers, Postgres and Redis share this machine',
+    loadAverage: os.loadavg(),
   };
 }
 

@@ -7,6 +7,7 @@ import type { ServerLabel } from './bench-report.js';
 import type { FormSession } from './form-session.js';
 import { clientCredentialsToken, mintDeviceCodes, mintRefreshTokens, signIn } from './mint-credentials.js';
 import { preparePglite, preparePostgresRedis } from './prepare-stores.js';
+import { profileDirName } from './profile-layers.js';
 import type { ServerFixtures } from './scenarios.js';
 import { spawnServer, type ServerProcess } from './server-process.js';
 
@@ -56,16 +57,21 @@ export async function startTargets(settings: BenchSettings, profileDir: string |
   try {
     const postgres = await preparePostgresRedis(settings.serverLogLevel);
     cleanups.push(postgres.cleanup);
-    const pglite = await preparePglite(settings.serverLogLevel, postgres.keys);
-    cleanups.push(pglite.cleanup);
+    const pglite = settings.servers.includes('pglite') ? await preparePglite(settings.serverLogLevel, postgres.keys) : undefined;
+    if (pglite) cleanups.push(pglite.cleanup);
     const configDir = await mkdtemp(path.join(os.tmpdir(), 'bench_baseline-'));
     cleanups.push(() => rm(configDir, { recursive: true, force: true }));
     const baselineConfig = path.join(configDir, 'baseline.json');
     await writeFile(baselineConfig, JSON.stringify({ keys: postgres.keys }), { mode: 0o600 });
 
+    // WORKERS=N (node:cluster) side by side on the same stores: postgres+redis, postgres+redis×2, …
+    const ours = settings.servers.includes('postgres+redis') ? settings.workers.map((workers) => ({
+      label: workers === 1 ? 'postgres+redis' : `postgres+redis×${workers}`, entry: 'src/main.ts',
+      env: { ...postgres.env, WORKERS: String(workers), ...settings.serverEnv },
+    })) : [];
     const specs: Array<{ label: ServerLabel; entry: string; env: Record<string, string> }> = [
-      { label: 'postgres+redis', entry: 'src/main.ts', env: { ...postgres.env, ...settings.serverEnv } },
-      { label: 'pglite', entry: 'src/main.ts', env: { ...pglite.env, ...settings.serverEnv } },
+      ...ours,
+      ...(pglite ? [{ label: 'pglite', entry: 'src/main.ts', env: { ...pglite.env, ...settings.serverEnv } }] : []),
       {
         label: 'baseline', entry: 'bench/baseline-server.ts',
         env: { NODE_ENV: 'production', COOKIE_KEYS: randomBytes(32).toString('base64url'), BENCH_BASELINE_CONFIG: baselineConfig },
@@ -73,7 +79,7 @@ export async function startTargets(settings: BenchSettings, profileDir: string |
     ];
     const targets: BenchTarget[] = [];
     for (const spec of specs) {
-      const server = await spawnServer({ ...spec, label: spec.label.replace('+', '-'), cpuProfileDir: profileDir });
+      const server = await spawnServer({ ...spec, label: profileDirName(spec.label), cpuProfileDir: profileDir });
       cleanups.push(() => server.stop());
       targets.push({ label: spec.label, server, ...await mintFixtures(server) });
     }

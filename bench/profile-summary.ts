@@ -1,65 +1,41 @@
 /**
- * `tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a server's
- * CPU time went (profiles from BENCH_CPU_PROF=1), by function (self time)
- * and by package or source folder.
+ * `npx tsx bench/profile-summary.ts <profile dir or .cpuprofile> [report.json]`:
+ * where a server's CPU time went (profiles from BENCH_CPU_PROF=1), by layer and
+ * by function. Given the run's report, each scenario is cut to the windows in
+ * which it ran and shown per request.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { formatBreakdown, layerBreakdown, profileDirName, readProfiles, type CpuProfile } from './profile-layers.js';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
+interface ReportView {
+  measurements: Array<{ server: string; scenario: string; requests: number; window?: { startUs: number; endUs: number } }>;
 }
 
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function area(url: string): string {
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules) return modules[1];
-  const own = /\/work\/[^/]+\/[^/]+\/((?:src|adapters|interactions)\/[^/]+)/.exec(url) ?? /\/((?:src|adapters|interactions|bench)\/[^/]+)/.exec(url);
-  if (own) return own[1];
-  if (url.startsWith('node:')) return url;
-  return url === '' ? '(native: gc, socket writes, crypto)' : url;
-}
-
-function top(map: Map<string, number>, total: number, count: number): string[] {
-  return [...map].sort((a, b) => b[1] - a[1]).slice(0, count)
-    .map(([name, micros]) => `${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`);
-}
-
-const [file, count = '25'] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]');
+const [target, reportFile] = process.argv.slice(2);
+if (!target) {
+  console.error('usage: tsx bench/profile-summary.ts <profile dir or file.cpuprofile> [report.json]');
   process.exit(1);
 }
-const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-const selfTime = new Map<string, number>();
-const areaTime = new Map<string, number>();
-// Idle time is the server waiting (for the network, Postgres, Redis); the
-// shares below are of the time it was busy.
-const IDLE = new Set(['(idle)', '(program)']);
-let total = 0;
-let idle = 0;
-profile.samples.forEach((id, i) => {
-  const node = byId.get(id);
-  const delta = profile.timeDeltas[i] ?? 0;
-  if (!node) return;
-  if (IDLE.has(node.callFrame.functionName)) {
-    idle += delta;
-    return;
-  }
-  total += delta;
-  const { functionName, url, lineNumber } = node.callFrame;
-  const name = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/work\/main\//, '')}:${lineNumber + 1}`;
-  selfTime.set(name, (selfTime.get(name) ?? 0) + delta);
-  areaTime.set(area(url), (areaTime.get(area(url)) ?? 0) + delta);
-});
-console.log(`busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms\n\nby area (share of busy time):`);
-console.log(top(areaTime, total, Number(count)).join('\n'));
+const profiles: CpuProfile[] = statSync(target).isDirectory()
+  ? await readProfiles(target)
+  : [JSON.parse(readFileSync(target, 'utf8')) as CpuProfile];
+const whole = layerBreakdown(profiles);
+console.log(`whole life: busy ${whole.busyMs.toFixed(0)} ms, idle ${whole.idleMs.toFixed(0)} ms`);
+for (const [layer, ms] of Object.entries(whole.layers).sort((a, b) => b[1] - a[1])) {
+  if (ms > 0) console.log(`${((ms / whole.busyMs) * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${layer}`);
+}
 console.log('\nby function (self time):');
-console.log(top(selfTime, total, Number(count)).join('\n'));
+for (const { name, ms } of whole.topFunctions) console.log(`${((ms / whole.busyMs) * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`);
+
+if (reportFile) {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ReportView;
+  const dir = path.basename(statSync(target).isDirectory() ? target : path.dirname(target));
+  const mine = report.measurements.filter((m) => profileDirName(m.server) === dir && m.window);
+  for (const scenario of new Set(mine.map((m) => m.scenario))) {
+    const runs = mine.filter((m) => m.scenario === scenario);
+    const requests = runs.reduce((sum, m) => sum + m.requests, 0);
+    const merged = layerBreakdown(profiles, runs.map((m) => m.window!));
+    console.log(`\n${scenario}: ${formatBreakdown(merged, requests)}`);
+  }
+}

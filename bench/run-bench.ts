@@ -11,6 +11,7 @@ import {
   formatMeasurement, formatSummary, machine, summarise, writeReport, type Measurement, type SoakReport,
 } from './bench-report.js';
 import { readBenchSettings, type BenchSettings } from './bench-settings.js';
+import { formatBreakdown, layerBreakdown, profileDirName, readProfiles } from './profile-layers.js';
 import { startTargets, type BenchTarget } from './bench-targets.js';
 import { mintCodes, mintRefreshTokens } from './mint-credentials.js';
 import { runScenario } from './run-scenario.js';
@@ -18,6 +19,9 @@ import { SCENARIOS, scenarioRequest, type ScenarioName } from './scenarios.js';
 import { REPO_ROOT } from './server-process.js';
 
 const REPORTS_DIR = path.join(REPO_ROOT, 'bench', 'reports');
+
+/** The clock V8 stamps CPU profile samples with (CLOCK_MONOTONIC), in µs. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Enough codes for one measurement: the last measured rate with a margin, bounded. */
 function codePoolSize(settings: BenchSettings, previous: Measurement[], target: BenchTarget): number {
@@ -36,26 +40,30 @@ async function measure(settings: BenchSettings, target: BenchTarget, scenario: S
     target.fixtures.codes = await mintCodes(target.server.issuer, target.sessions, codePoolSize(settings, previous, target));
   }
   const cpuBefore = await target.server.cpuMs();
+  const startUs = monotonicUs();
   const result = await runScenario(scenarioRequest(scenario, target.fixtures), {
     url: target.server.issuer, connections: settings.connections, seconds: settings.scenarioSeconds,
   });
+  const window = { startUs, endUs: monotonicUs() };
   const cpuMsPerRequest = (await target.server.cpuMs() - cpuBefore) / Math.max(result.requests, 1);
-  return { ...result, cpuMsPerRequest, round, scenario, server: target.label };
+  return { ...result, cpuMsPerRequest, round, scenario, server: target.label, window };
 }
 
 async function soak(settings: BenchSettings, target: BenchTarget, peak: number): Promise<SoakReport> {
   const targetRate = Math.max(50, Math.round(peak / 2));
-  console.log(`\nsoak: client_credentials on ${target.label} at ${targetRate} req/s for ${settings.soakSeconds} s`);
+  const bound = settings.soakRequests ? `${settings.soakRequests} requests` : `${settings.soakSeconds} s`;
+  console.log(`\nsoak: client_credentials on ${target.label} at ${targetRate} req/s, ${bound}`);
   const rssStartKb = await target.server.rssKb();
   const samples = [rssStartKb];
   const sampler = setInterval(() => { void target.server.rssKb().then((kb) => samples.push(kb)); }, 10_000);
   const result = await runScenario(scenarioRequest('client_credentials', target.fixtures), {
-    url: target.server.issuer, connections: settings.connections, seconds: settings.soakSeconds, overallRate: targetRate,
+    url: target.server.issuer, connections: settings.connections, overallRate: targetRate,
+    ...(settings.soakRequests ? { amount: settings.soakRequests } : { seconds: settings.soakSeconds }),
   }).finally(() => clearInterval(sampler));
   const rssEndKb = await target.server.rssKb();
   samples.push(rssEndKb);
   return {
-    server: target.label, seconds: settings.soakSeconds, targetRate, reqPerSec: result.reqPerSec, p99: result.p99, errors: result.errors,
+    server: target.label, seconds: result.seconds, requests: result.requests, targetRate, reqPerSec: result.reqPerSec, p99: result.p99, errors: result.errors,
     rssStartKb, rssEndKb, rssGrowthPercent: ((rssEndKb - rssStartKb) / rssStartKb) * 100, rssSamplesKb: samples,
   };
 }
@@ -66,7 +74,8 @@ async function main(): Promise<void> {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const profileDir = settings.cpuProfile ? path.join(REPORTS_DIR, `profiles-${stamp}`) : undefined;
   const scenarios = SCENARIOS.filter((name) => !settings.only || settings.only.includes(name));
-  console.log(`bench: ${settings.rounds} rounds × ${scenarios.length} scenarios × 3 servers, ${settings.scenarioSeconds} s each, ${settings.connections} connections`);
+  console.log(`bench: ${settings.rounds} rounds × ${scenarios.length} scenarios × ${settings.servers.join(', ')} (workers ${settings.workers.join(', ')}), `
+    + `${settings.scenarioSeconds} s each, ${settings.connections} connections`);
   const { targets, close } = await startTargets(settings, profileDir);
   // Ctrl-C stops the server children and drops the schema and keys too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -91,21 +100,53 @@ async function main(): Promise<void> {
     }
     const primary = targets[0];
     const peaks = measurements.filter((m) => m.server === primary.label && m.scenario === 'client_credentials').map((m) => m.reqPerSec);
-    if (settings.soakSeconds > 0 && peaks.length) soakReport = await soak(settings, primary, Math.max(...peaks));
+    if ((settings.soakSeconds > 0 || settings.soakRequests) && peaks.length) soakReport = await soak(settings, primary, Math.max(...peaks));
   } finally {
     await close();
   }
   const summary = summarise(measurements);
   console.log(`\n${formatSummary(summary)}`);
+  const profileLayers = profileDir ? await profileBreakdowns(profileDir, measurements) : undefined;
   if (soakReport) {
     console.log(`\nsoak ${soakReport.server}: ${soakReport.reqPerSec.toFixed(0)} req/s (target ${soakReport.targetRate}), p99 ${soakReport.p99} ms, errors ${soakReport.errors}, `
       + `RSS ${(soakReport.rssStartKb / 1024).toFixed(1)} → ${(soakReport.rssEndKb / 1024).toFixed(1)} MB (${soakReport.rssGrowthPercent.toFixed(1)}%)`);
   }
   const file = await writeReport(REPORTS_DIR, stamp, {
-    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine: machine(), settings, summary, soak: soakReport, measurements,
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine: machine(), settings, summary, soak: soakReport, profileLayers, measurements,
   });
   console.log(`\nreport: ${path.relative(REPO_ROOT, file)}${profileDir ? `\nCPU profiles: ${path.relative(REPO_ROOT, profileDir)}` : ''}`);
 }
+
+/**
+ * Per server and scenario, busy CPU by layer (µs per request), from the
+ * profiles cut to the windows in which that scenario ran (profile-layers.ts).
+ */
+async function profileBreakdowns(profileDir: string, measurements: Measurement[]): Promise<ProfileLayersReport> {
+  const report: ProfileLayersReport = [];
+  console.log('\nCPU by layer (busy µs per request, from the CPU profiles):');
+  for (const server of new Set(measurements.map((m) => m.server))) {
+    const profiles = await readProfiles(path.join(profileDir, profileDirName(server)));
+    if (!profiles.length) continue;
+    for (const scenario of new Set(measurements.map((m) => m.scenario))) {
+      const runs = measurements.filter((m) => m.server === server && m.scenario === scenario);
+      const requests = runs.reduce((sum, m) => sum + m.requests, 0);
+      const breakdown = layerBreakdown(profiles, runs.map((m) => m.window));
+      console.log(`${scenario.padEnd(18)} ${server.padEnd(17)} ${formatBreakdown(breakdown, requests)}`);
+      const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(requests, 1));
+      report.push({
+        server, scenario, requests, busyUsPerRequest: perRequest(breakdown.busyMs),
+        layersUsPerRequest: Object.fromEntries(Object.entries(breakdown.layers).map(([layer, ms]) => [layer, perRequest(ms)])),
+        topFunctions: breakdown.topFunctions.map(({ name, ms }) => ({ name, usPerRequest: perRequest(ms) })),
+      });
+    }
+  }
+  return report;
+}
+
+type ProfileLayersReport = Array<{
+  server: string; scenario: string; requests: number; busyUsPerRequest: number;
+  layersUsPerRequest: Record<string, number>; topFunctions: Array<{ name: string; usPerRequest: number }>;
+}>;
 
 main().catch((err: unknown) => {
   console.error('bench failed:', err);

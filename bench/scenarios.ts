@@ -3,7 +3,7 @@ import type { MintedCode } from './mint-credentials.js';
 import type { ScenarioRequest } from './run-scenario.js';
 
 export const SCENARIOS = [
-  'client_credentials', 'introspection', 'userinfo', 'refresh_rotation', 'code_redemption', 'device_polling', 'discovery', 'jwks',
+  'client_credentials', 'introspection', 'introspection_user', 'userinfo', 'refresh_rotation', 'code_redemption', 'device_polling', 'discovery', 'jwks',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -86,6 +86,14 @@ export function scenarioRequest(name: ScenarioName, fixtures: ServerFixtures): S
         method: 'POST', path: '/token/introspection', headers: { ...FORM, authorization: basicAuth(SERVICE_CLIENT) },
         body: new URLSearchParams({ token: fixtures.clientCredentialsToken }).toString(),
         check: (status, body) => status === 200 && body.includes('"active":true'),
+      };
+    case 'introspection_user':
+      // A user's access token, introspected by its own client: the server
+      // checks that the user (and the client) are still active.
+      return {
+        method: 'POST', path: '/token/introspection', headers: { ...FORM, authorization: basicAuth(WEB_CLIENT) },
+        body: new URLSearchParams({ token: fixtures.userAccessToken }).toString(),
+        check: (status, body) => status === 200 && body.includes('"active":true') && body.includes('"sub"'),
       };
     case 'userinfo':
       return {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { envSchema } from '../src/config/config-schema.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 120_000;
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100;
 
@@ -16,9 +16,12 @@ export interface ServerProcess {
   readonly label: string;
   readonly issuer: string;
   readonly pid: number;
-  /** Resident set size of the child in kB (/proc/<pid>/status VmRSS). */
+  /** Resident set size of the child and its workers in kB (/proc/<pid>/status VmRSS). */
   rssKb(): Promise<number>;
-  /** CPU time the child has used so far (user + system), in milliseconds (/proc/<pid>/stat). */
+  /**
+   * CPU time the child and its live workers (WORKERS=N) have used so far
+   * (user + system), in milliseconds (/proc/<pid>/stat).
+   */
   cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -28,7 +31,10 @@ export interface SpawnOptions {
   /** Entry file relative to the repository root: src/main.ts or bench/baseline-server.ts. */
   entry: string;
   env: Record<string, string>;
-  /** Directory for a V8 CPU profile of the child (node --cpu-prof), written when it exits. */
+  /**
+   * Directory for V8 CPU profiles (node --cpu-prof), written when the child
+   * exits: one file per process (the primary and each worker) under <dir>/<label>/.
+   */
   cpuProfileDir?: string;
 }
 
@@ -53,7 +59,9 @@ async function waitReady(child: ChildProcess, issuer: string, stderr: () => stri
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${stderr()}`);
     try {
-      const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+      // main.ts listens before its stores are open; a request that arrives
+      // before the handler is attached is never answered, so each try is bounded.
+      const response = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -63,11 +71,34 @@ async function waitReady(child: ChildProcess, issuer: string, stderr: () => stri
   throw new Error(`server at ${issuer} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${stderr()}`);
 }
 
+/** utime + stime of one process in ms, or 0 when it is gone. */
+async function processCpuMs(pid: number): Promise<number> {
+  // Fields 14 and 15 (utime, stime) in clock ticks, counted after the
+  // command name, which is in parentheses and may contain spaces.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** The process and its direct children (node:cluster workers), from /proc. */
+async function processTree(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4 (ppid), the second after the parenthesised command name.
+    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+  }
+  return [pid, ...children];
+}
+
 /** Spawns one server as a child process on 127.0.0.1 and waits until discovery answers. */
 export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOptions): Promise<ServerProcess> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${label}.cpuprofile`] : [];
+  // Workers inherit the flags (node:cluster forks with process.execArgv); default file names carry the pid.
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfileDir, label)}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
@@ -87,15 +118,17 @@ export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOpt
     issuer,
     pid,
     async rssKb() {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+      let total = 0;
+      for (const member of await processTree(pid)) {
+        const status = await readFile(`/proc/${member}/status`, 'utf8').catch(() => '');
+        total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      }
+      return total;
     },
     async cpuMs() {
-      // Fields 14 and 15 (utime, stime) in clock ticks, counted after the
-      // command name, which is in parentheses and may contain spaces.
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      // A worker that exited took its CPU time with it; workers only exit at shutdown.
+      const times = await Promise.all((await processTree(pid)).map(processCpuMs));
+      return times.reduce((sum, ms) => sum + ms, 0);
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -7,7 +7,17 @@ export interface Branding {
   logoUrl?: string;
 }
 
-export const DEFAULT_BRANDING: Branding = Object.freeze({ productName: 'Sign in' });
+/**
+ * Without BRAND_NAME the pages are headed with the issuer's host (what a person
+ * sees in the address bar), so "Do you want to sign out of id.example.com?"
+ * reads right; a neutral name stands in where no issuer is known.
+ */
+export const DEFAULT_BRANDING: Branding = Object.freeze({ productName: 'Account' });
+
+/** The product name for an issuer when BRAND_NAME is not set: its host, e.g. id.example.com or localhost:3000. */
+export function defaultProductName(issuer: string): string {
+  return URL.parse(issuer)?.host || DEFAULT_BRANDING.productName;
+}
 
 const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 

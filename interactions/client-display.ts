@@ -44,3 +44,15 @@ export function describeClient(client: ClientLike | undefined, fallbackId = ''):
     tosUri: safeWebUrl(client?.tosUri),
   };
 }
+
+/**
+ * Where the person will be sent back to, as they would recognise it: the
+ * host (and port) of an http(s) redirect URI, or the scheme of an app's
+ * private-use URI (RFC 8252 §7.1), e.g. "photos.example.com" or "com.example.app:".
+ */
+export function returnAddress(redirectUri: unknown): string | undefined {
+  if (typeof redirectUri !== 'string') return undefined;
+  const url = URL.parse(redirectUri);
+  if (!url) return undefined;
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.host : url.protocol;
+}

@@ -2,9 +2,11 @@ import type { Context } from 'koa';
 import type { RouterMiddleware } from '@koa/router';
 import { z } from 'zod';
 import { describeScopes } from '../src/scopes/scope-catalog.js';
-import { describeClient } from './client-display.js';
+import { isPreApproved, preApprovalOf } from '../src/oidc/pre-approval.js';
+import { describeClient, returnAddress } from './client-display.js';
 import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
 import { renderWrongPrompt } from './interaction-errors.js';
+import { canRestart } from './switch-account.js';
 
 // What oidc-provider's consent prompt reports as not yet granted.
 const consentDetailsSchema = z.object({
@@ -14,9 +16,9 @@ const consentDetailsSchema = z.object({
   rar: z.array(z.looseObject({ type: z.string() })).default([]),
 });
 
-type ConsentDetails = z.output<typeof consentDetailsSchema>;
+export type ConsentDetails = z.output<typeof consentDetailsSchema>;
 
-function consentDetails(details: InteractionDetails): ConsentDetails {
+export function consentDetails(details: InteractionDetails): ConsentDetails {
   return consentDetailsSchema.parse(details.prompt.details);
 }
 
@@ -31,16 +33,27 @@ export async function renderConsentPage(ctx: Context, deps: InteractionDeps, det
   ]);
   // What this app already holds, so the page can say what is new (the prompt reports only what is missing).
   const granted = (grant?.getOIDCScope() ?? '').split(' ').filter((scope) => scope && !missing.missingOIDCScope.includes(scope));
+  // Scopes an operator approved for this client in advance (auto_approve_scopes)
+  // are granted with the rest but not asked about: they are listed as allowed.
+  const approval = client ? preApprovalOf(client) : undefined;
+  const asked = (scopes: string[]) => scopes.filter((scope) => !approval || !isPreApproved(approval, scope));
+  const preApproved = missing.missingOIDCScope.filter((scope) => approval !== undefined && isPreApproved(approval, scope));
   await deps.render(ctx, 'consent', {
     title: 'Allow access?',
     client: describeClient(client, clientId),
     accountName: account?.username,
-    scopes: describeScopes(missing.missingOIDCScope),
-    granted: describeScopes(granted),
+    scopes: describeScopes(asked(missing.missingOIDCScope)),
+    granted: describeScopes([...granted, ...preApproved]),
     claims: missing.missingOIDCClaims,
-    resources: Object.entries(missing.missingResourceScopes).map(([indicator, scopes]) => ({ indicator, scopes: describeScopes(scopes) })),
+    resources: Object.entries(missing.missingResourceScopes)
+      .map(([indicator, scopes]) => ({ indicator, scopes: describeScopes(asked(scopes)) }))
+      .filter((resource) => resource.scopes.length > 0),
     confirmAction: `/interaction/${details.uid}/confirm`,
     abortAction: `/interaction/${details.uid}/abort`,
+    // Where either answer sends the person, and "Not you?" (switch-account.ts;
+    // a client that must push its requests is restarted by the app after sign-out).
+    returnTo: returnAddress(details.params.redirect_uri),
+    switchAccountHref: canRestart(client) ? `/interaction/${details.uid}/switch-account` : '/session/end',
   });
 }
 
@@ -48,7 +61,7 @@ export async function renderConsentPage(ctx: Context, deps: InteractionDeps, det
  * Adds exactly what the prompt reported missing to the session's grant for
  * this client (or a new one) and saves it; returns its id.
  */
-async function grantMissing(deps: InteractionDeps, details: InteractionDetails, missing: ConsentDetails, accountId: string): Promise<string> {
+export async function grantMissing(deps: InteractionDeps, details: InteractionDetails, missing: ConsentDetails, accountId: string): Promise<string> {
   const existing = details.grantId ? await deps.provider.Grant.find(details.grantId) : undefined;
   const grant = existing ?? new deps.provider.Grant({ accountId, clientId: clientIdOf(details) });
   if (missing.missingOIDCScope.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));

@@ -1,27 +1,18 @@
-import path from 'node:path';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { compileFile, type CompiledTemplate } from 'pug';
 import type { ProviderPages } from '../src/oidc/provider-pages.js';
 import { resolveBranding, type Branding } from './branding.js';
 import { describeScopes } from '../src/scopes/scope-catalog.js';
-import { describeClient } from './client-display.js';
+import { describeClient, safeWebUrl } from './client-display.js';
+import { createViewRenderer } from './compiled-views.js';
+import { isSignedIn, requestedClaims, requestedScopes } from './device-request.js';
 import { readableError } from './error-messages.js';
 import { DEVICE_CONFIRM_FORM_ID, LOGOUT_FORM_ID, formIdOf, takeUserCodeInput } from './provider-forms.js';
-import { layoutLocals, type PageLocals } from './render-page.js';
-import { VIEWS_DIR, type PageView } from './views-location.js';
 
 export interface ProviderPagesOptions {
   branding?: Partial<Branding>;
 }
 
 type OutError = { error: string; error_description?: string };
-
-/** The scopes the device asked for (lib/actions/code_verification.js puts the DeviceCode on ctx.oidc). */
-function requestedScopes(ctx: KoaContextWithOIDC): string[] {
-  const code = (ctx.oidc?.entities as { DeviceCode?: { params?: { scope?: unknown } } } | undefined)?.DeviceCode;
-  const scope = code?.params?.scope;
-  return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
-}
 
 // out.error of the provider's re-render errors (lib/helpers/re_render_errors.js).
 function deviceInputMessage(out: OutError | undefined): { error?: string; notice?: string } {
@@ -37,25 +28,24 @@ function deviceInputMessage(out: OutError | undefined): { error?: string; notice
 }
 
 /**
+ * Where the signed-out page sends a person back: the app's first registered
+ * post-logout redirect URI when the app is known and it is a web address
+ * (without state, as no post_logout_redirect_uri was asked for), else the
+ * start page.
+ */
+function wayBack(ctx: KoaContextWithOIDC): { href: string; text: string } {
+  const client = ctx.oidc?.client;
+  const uri = safeWebUrl(client?.postLogoutRedirectUris?.[0]);
+  return client && uri ? { href: uri, text: `Back to ${describeClient(client).name}` } : { href: '/', text: 'Go to the start page' };
+}
+
+/**
  * The pages oidc-provider renders itself. Its ctx has no koa-views, so the
- * same pug views are compiled directly, once each. Only the provider's own
- * `form` markup is inserted unescaped.
+ * same pug views are compiled directly (compiled-views.ts). Only the
+ * provider's own `form` markup is inserted unescaped.
  */
 export function createProviderPages({ branding }: ProviderPagesOptions = {}): ProviderPages {
-  const shared = layoutLocals(resolveBranding(branding));
-  const templates = new Map<PageView, CompiledTemplate>();
-
-  function render(ctx: KoaContextWithOIDC, view: PageView, locals: PageLocals): void {
-    let template = templates.get(view);
-    if (!template) {
-      template = compileFile(path.join(VIEWS_DIR, `${view}.pug`));
-      templates.set(view, template);
-    }
-    const html = template({ ...locals, ...shared });
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'html';
-    ctx.body = html;
-  }
+  const render = createViewRenderer(resolveBranding(branding));
 
   return {
     async deviceCodeInput(ctx, form, out) {
@@ -63,9 +53,11 @@ export function createProviderPages({ branding }: ProviderPagesOptions = {}): Pr
     },
 
     async deviceCodeConfirm(ctx, form, client, userCode) {
+      // One confirmation: what the device may do is asked here, and the
+      // consent step that follows is answered by it (device-consent.ts).
       render(ctx, 'device-code-confirm', {
         title: 'Confirm the code', form, formId: formIdOf(form, DEVICE_CONFIRM_FORM_ID), client: describeClient(client), userCode,
-        scopes: describeScopes(requestedScopes(ctx)),
+        scopes: describeScopes(requestedScopes(ctx)), claims: requestedClaims(ctx), signedIn: isSignedIn(ctx),
       });
     },
 
@@ -83,7 +75,7 @@ export function createProviderPages({ branding }: ProviderPagesOptions = {}): Pr
 
     async logoutSuccess(ctx) {
       const client = ctx.oidc?.client;
-      render(ctx, 'logout-success', { title: 'Signed out', clientName: client ? describeClient(client).name : undefined });
+      render(ctx, 'logout-success', { title: 'Signed out', clientName: client ? describeClient(client).name : undefined, back: wayBack(ctx) });
     },
 
     async error(ctx, out) {
@@ -91,6 +83,7 @@ export function createProviderPages({ branding }: ProviderPagesOptions = {}): Pr
       const readable = readableError(out.error);
       render(ctx, 'error', {
         title: readable.heading, heading: readable.heading, description: readable.advice, code: out.error, detail: out.error_description,
+        links: readable.links, requestId: ctx.state?.requestId,
       });
     },
   };

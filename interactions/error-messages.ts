@@ -7,6 +7,7 @@
 interface ReadableError {
   heading: string;
   advice: string;
+  links?: { href: string; text: string }[];
 }
 
 const GO_BACK = 'Go back to the application and try again. If this keeps happening, contact the application’s support.';
@@ -30,6 +31,12 @@ const MESSAGES: Record<string, ReadableError> = {
   invalid_request_object: { heading: 'This sign-in request is not valid', advice: GO_BACK },
   server_error: { heading: 'Something went wrong on our side', advice: 'Try again in a moment.' },
   temporarily_unavailable: { heading: 'The service is busy', advice: 'Try again in a moment.' },
+  // Our own routes (src/http/not-found.ts): an address nothing answers.
+  not_found: {
+    heading: 'Page not found',
+    advice: 'There is nothing at this address. Check the link, or start again from the start page.',
+    links: [{ href: '/', text: 'Go to the start page' }, { href: '/account', text: 'Your account' }],
+  },
 };
 
 export function readableError(code: string): ReadableError {

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { describeClient } from './client-display.js';
 import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
 import { renderWrongPrompt } from './interaction-errors.js';
-import { lockedMessage, markTooMany, recordLoginFailure, recordLoginSuccess } from './login-attempts.js';
+import { PASSWORD_ACR } from '../src/oidc/configuration/build-id-token-claims.js';
+import { knownBrowserCheck, lockedMessage, markTooMany, recordLoginFailure, recordLoginSuccess } from './login-attempts.js';
+import { passkeyLoginLocals } from './passkey-login.js';
 
 // Deliberately vague: which of the two was wrong, or whether the account is
 // disabled, is not the visitor's business.
@@ -40,6 +42,8 @@ export async function renderLoginPage(ctx: Context, deps: InteractionDeps, detai
     username: state.username ?? loginHint(details),
     remember: state.remember ?? false,
     error: state.error,
+    // Strong authentication: "Sign in with a passkey", no username needed (passkey-login.ts).
+    passkey: passkeyLoginLocals(ctx, deps, details),
   }, state.status ?? 200);
 }
 
@@ -59,9 +63,11 @@ export function createSubmitLogin(deps: InteractionDeps): RouterMiddleware {
 
     const { username, password, remember } = form.data;
     const clientId = clientIdOf(details);
-    // A locked name or IP gets the generic failure without a password check;
-    // unknown names lock the same way, so a lock reveals nothing (login-throttle.ts).
-    const verdict = await deps.throttle?.check(username, ctx.ip);
+    // A lock that applies gets the generic failure without a password check;
+    // unknown names lock the same way, so a lock reveals nothing. A browser that
+    // has signed in to this account before is exempt from the account-wide lock
+    // only (login-throttle.ts).
+    const verdict = await deps.throttle?.check({ username, ip: ctx.ip }, knownBrowserCheck(ctx, deps, username));
     if (verdict && !verdict.allowed) {
       const status = markTooMany(ctx, verdict);
       return renderLoginPage(ctx, deps, details, { status, error: lockedMessage(LOGIN_FAILED, verdict.retryAfterSeconds), username, remember: remember === 'yes' });
@@ -76,9 +82,10 @@ export function createSubmitLogin(deps: InteractionDeps): RouterMiddleware {
     }
     await recordLoginSuccess(ctx, deps, { username, accountId: user.id, clientId });
 
-    // remember=false keeps the session cookie transient; amr "pwd" per RFC 8176 §2.
+    // remember=false keeps the session cookie transient; amr "pwd" per RFC 8176 §2,
+    // acr the password-only class advertised in acr_values_supported (Core §2).
     await deps.provider.interactionFinished(ctx.req, ctx.res, {
-      login: { accountId: user.id, remember: remember === 'yes', amr: ['pwd'] },
+      login: { accountId: user.id, remember: remember === 'yes', amr: ['pwd'], acr: PASSWORD_ACR },
     }, { mergeWithLastSubmission: false });
   };
 }

@@ -40,6 +40,9 @@ export interface ErrorPage {
   links?: { href: string; text: string }[];
 }
 
+/** The error page, with the request id (src/http/request-id.ts) a person can quote to support. */
 export async function renderErrorPage(ctx: Context, render: PageRenderer, page: ErrorPage): Promise<void> {
-  await render(ctx, 'error', { title: page.heading, heading: page.heading, description: page.description, code: page.code, links: page.links }, page.status);
+  await render(ctx, 'error', {
+    title: page.heading, heading: page.heading, description: page.description, code: page.code, links: page.links, requestId: ctx.state.requestId,
+  }, page.status);
 }

@@ -13,6 +13,7 @@ export const BRAND_STYLESHEET_PATH = '/interaction-assets/brand.css';
 
 /** Every template a page can render, named after its file in views/. */
 export type PageView =
+  | 'start'
   | 'login'
   | 'consent'
   | 'error'
@@ -24,6 +25,29 @@ export type PageView =
   | 'account-profile'
   | 'account-password'
   | 'account-connected'
+  | 'account-connected-remove'
   | 'account-apps'
   | 'account-app-new'
-  | 'account-app';
+  | 'account-app'
+  // Strong authentication (second factor, passkeys, authenticator app, recovery codes).
+  | 'second-factor'
+  | 'second-factor-enrol'
+  | 'recovery-codes'
+  | 'account-security'
+  | 'account-totp'
+  | 'account-confirm'
+  // The operator console (interactions/admin/), all on admin-layout.pug.
+  | 'admin-overview'
+  | 'admin-people'
+  | 'admin-person'
+  | 'admin-apps'
+  | 'admin-app'
+  | 'admin-sessions'
+  | 'admin-audit'
+  | 'admin-confirm'
+  // Account lifecycle by e-mail (issue 14): reset, verification, invitation, sign-up.
+  | 'forgot-password'
+  | 'set-password'
+  | 'verify-email'
+  | 'account-email'
+  | 'sign-up';

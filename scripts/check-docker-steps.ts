@@ -16,7 +16,6 @@ import { randomBytes } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import { cp, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,14 +84,6 @@ async function checkProductionImports(work: string): Promise<string[]> {
   return [...undeclared];
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** GET on a connection of its own (an idle pooled one would hold the server's graceful shutdown). */
 function getText(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -105,26 +96,41 @@ function getText(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-async function waitHealthy(url: string, exited: () => boolean, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+/** The port the server bound (PORT=0) as its "listening" log line reports it. */
+function reportedPort(output: string): number | undefined {
+  const line = output.split('\n').find((entry) => entry.includes('OpenID Provider listening'));
+  if (!line) return undefined;
+  try {
+    const port = (JSON.parse(line) as { port?: unknown }).port;
+    return typeof port === 'number' ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits for the server to report its port and answer /healthz; the bound only catches a broken start. */
+async function waitHealthy(exited: () => boolean, output: () => string): Promise<number> {
+  const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     if (exited()) fail(`the server exited during startup:\n${output()}`);
+    const port = reportedPort(output());
     try {
-      if ((await getText(url)).status === 200) return;
+      if (port && (await getText(`http://127.0.0.1:${port}/healthz`)).status === 200) return port;
     } catch {
-      // not listening yet
+      // not answering yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  fail(`${url} did not answer within 30 s:\n${output()}`);
+  return fail(`the server did not become healthy:\n${output()}`);
 }
 
 async function startAndProbe(work: string, healthcheck: string): Promise<void> {
-  const port = await freePort();
+  // PORT=0: the server binds a free port itself and logs it, so no port is
+  // probed and released for another process to take in between.
   const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1',
-    ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: path.join(work, 'data'), COOKIE_KEYS: randomBytes(32).toString('base64url'),
-    KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn',
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1',
+    DATA_DIR: path.join(work, 'data'), COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'info',
   };
   step('npm run migrate (the one-shot command) on embedded storage');
   run('npm', ['run', '--silent', 'migrate'], work, env);
@@ -136,11 +142,12 @@ async function startAndProbe(work: string, healthcheck: string): Promise<void> {
   server.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => { exitCode = code; resolve(code); }));
   try {
-    await waitHealthy(`http://127.0.0.1:${port}/healthz`, () => exitCode !== undefined, () => output);
+    const port = await waitHealthy(() => exitCode !== undefined, () => output);
+    const issuer = `http://localhost:${port}`;
     const discovery = JSON.parse((await getText(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).body) as { issuer?: string };
-    if (discovery.issuer !== env.ISSUER) fail(`discovery issuer ${discovery.issuer} is not ${env.ISSUER}`);
+    if (discovery.issuer !== issuer) fail(`discovery issuer ${discovery.issuer} is not ${issuer}`);
     step('the HEALTHCHECK command');
-    run(process.execPath, ['-e', healthcheck], work, env);
+    run(process.execPath, ['-e', healthcheck], work, { ...env, PORT: String(port) });
   } finally {
     if (exitCode === undefined) server.kill('SIGTERM');
   }

@@ -1,7 +1,8 @@
 /**
  * npm run screenshots: starts the server on embedded storage (PGlite) in a
  * temporary folder, walks every page a person sees, and writes PNGs at
- * desktop (1280 px) and phone (390 px) widths into screenshots/ (git-ignored).
+ * desktop (1280 px) and phone (390 px) widths, and the phone width again in
+ * dark mode (prefers-color-scheme: dark), into screenshots/ (git-ignored).
  * Set BRAND_NAME / BRAND_COLOR / BRAND_LOGO_URL to see a branded run.
  */
 import { once } from 'node:events';
@@ -18,9 +19,14 @@ import { upsertClientRow } from '../src/clients/clients-repository.js';
 import { createServerApp } from '../src/http/create-server-app.js';
 import { createLogger } from '../src/observability/logger.js';
 import { launchBrowser } from './launch-browser.js';
+import { addStrongAuthFixtures, walkStrongAuth } from './screenshots-strong-auth.js';
 
 const OUT_DIR = path.resolve('screenshots');
 const WIDTHS = { desktop: 1280, phone: 390 } as const;
+const PASSES = [
+  ...Object.entries(WIDTHS).map(([label, width]) => ({ label, width, colorScheme: 'light' as const })),
+  { label: 'phone-dark', width: WIDTHS.phone, colorScheme: 'dark' as const },
+];
 const USER = { username: 'ada', password: 'ada-password-1', name: 'Ada Lovelace', email: 'ada@example.com' };
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -29,7 +35,8 @@ async function startServer(dataDir: string) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  // localhost, not 127.0.0.1: browsers run passkey ceremonies only on a domain (WebAuthn §5.1.3).
+  const issuer = `http://localhost:${port}`;
   const config = loadConfig({
     NODE_ENV: 'development', LOG_LEVEL: 'silent', DATA_DIR: dataDir, PORT: String(port), ISSUER: issuer, BCRYPT_COST: '4',
     BRAND_NAME: process.env.BRAND_NAME ?? 'Acme ID', BRAND_COLOR: process.env.BRAND_COLOR ?? '#0a7d4f', BRAND_LOGO_URL: process.env.BRAND_LOGO_URL,
@@ -48,6 +55,7 @@ async function startServer(dataDir: string) {
     clientId: 'living-room-tv', source: 'cli', secretHash: null,
     metadata: { client_name: 'Living Room TV', token_endpoint_auth_method: 'none', redirect_uris: [], response_types: [], grant_types: [DEVICE_GRANT], scope: 'openid profile' },
   });
+  await addStrongAuthFixtures(app, database.db, redirectUri);
   return {
     issuer, redirectUri,
     async close() {
@@ -66,6 +74,8 @@ async function walk(page: Page, shot: Shot, issuer: string, redirectUri: string)
     client_id: 'photo-book', response_type: 'code', redirect_uri: redirectUri, scope: 'openid profile email offline_access', state: 'demo',
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
   });
+  await page.goto(`${issuer}/`);
+  await shot('00-start');
   await page.goto(`${issuer}/auth?${auth}`);
   await shot('01-login');
   await page.getByLabel('Username or email').fill(USER.username);
@@ -82,6 +92,8 @@ async function walk(page: Page, shot: Shot, issuer: string, redirectUri: string)
 
   await page.goto(`${issuer}/auth?client_id=unknown-app&response_type=code&scope=openid`);
   await shot('04-error-unknown-client');
+  await page.goto(`${issuer}/account/nothing-here`);
+  await shot('04b-error-not-found');
 
   const device = await fetch(`${issuer}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=living-room-tv&scope=openid%20profile' });
   const { user_code: userCode } = await device.json() as { user_code: string };
@@ -95,7 +107,7 @@ async function walk(page: Page, shot: Shot, issuer: string, redirectUri: string)
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.locator('.user-code').waitFor();
   await shot('07-device-confirm');
-  await page.getByRole('button', { name: 'Continue' }).click();
+  // One question: Allow on the confirmation is the consent (interactions/device-consent.ts).
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.locator('h1', { hasText: 'Device connected' }).waitFor();
   await shot('08-device-success');
@@ -104,9 +116,11 @@ async function walk(page: Page, shot: Shot, issuer: string, redirectUri: string)
 
   await page.goto(`${issuer}/session/end`);
   await shot('15-logout-confirm');
-  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.locator('h1', { hasText: 'You are signed out' }).waitFor();
   await shot('16-logout-success');
+
+  await walkStrongAuth(page, shot, { issuer, redirectUri, user: USER });
 }
 
 async function walkAccount(page: Page, shot: Shot, issuer: string): Promise<void> {
@@ -116,6 +130,9 @@ async function walkAccount(page: Page, shot: Shot, issuer: string): Promise<void
   await shot('10-account-password');
   await page.goto(`${issuer}/account/connected`);
   await shot('11-account-connected-apps');
+  await page.getByRole('link', { name: 'Remove access for Photo Book' }).click();
+  await page.getByRole('button', { name: 'Remove access' }).waitFor();
+  await shot('11b-account-remove-access');
   await page.goto(`${issuer}/account/apps/new`);
   await page.getByLabel('Name', { exact: true }).fill('Ada’s Blog');
   await page.getByLabel('Redirect URIs').fill('http://blog.example.com/callback');
@@ -126,6 +143,8 @@ async function walkAccount(page: Page, shot: Shot, issuer: string): Promise<void
   await page.getByRole('button', { name: 'Register' }).click();
   await page.getByLabel('Client secret').waitFor();
   await shot('13-account-app-secret-once');
+  await page.reload();
+  await shot('13b-account-app-after-reload');
   await page.goto(`${issuer}/account/apps`);
   await shot('14-account-my-apps');
 }
@@ -137,8 +156,8 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();
-    for (const [label, width] of Object.entries(WIDTHS)) {
-      const context = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: 1 });
+    for (const { label, width, colorScheme } of PASSES) {
+      const context = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: 1, colorScheme });
       const page = await context.newPage();
       const shot: Shot = async (name) => {
         await page.screenshot({ path: path.join(OUT_DIR, `${name}-${label}.png`), fullPage: true });

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.js';
 import { createDb } from './db/create-db.js';
 import { isMigrationCurrent, migrateToLatest } from './db/migrate.js';
@@ -8,9 +10,9 @@ import { createMetricsListener } from './observability/metrics-route.js';
 import { createLogger } from './observability/logger.js';
 import { createRedis } from './redis/create-redis.js';
 
-function readConfig(): Config {
+function readConfig(boundPort?: number): Config {
   try {
-    return loadConfig();
+    return loadConfig(undefined, boundPort);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -21,7 +23,16 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const initial = readConfig();
+  // Bound first, so a port already in use stops startup before any store is opened.
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  const drainer = trackConnections(server);
+  server.listen(initial.port, initial.host);
+  await once(server, 'listening');
+  // PORT=0 binds any free port (tests, supervisors reading the port from the
+  // log): the configuration is read again with the port actually bound.
+  const config = initial.port === 0 ? readConfig((server.address() as AddressInfo).port) : initial;
   const logger = createLogger({ level: config.logLevel });
   const database = await createDb(config);
   if (database.kind === 'pglite') {
@@ -33,15 +44,22 @@ async function main(): Promise<void> {
   }
   const redis = createRedis(config);
   const app = await createServerApp({ config, database, redis, logger });
-  const server = createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
-  const drainer = trackConnections(server);
+  // Embedded database: the CLI works through this process while it runs
+  // (src/db/embedded-socket-server.ts); closed with the database.
+  await database.serveLocalClients?.().then(
+    (socket) => logger.info({ socket }, 'embedded database served to the CLI'),
+    (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the CLI cannot reach the embedded database while the server runs'),
+  );
+  server.on('request', app.callback());
   // METRICS_PORT: /metrics on a listener of its own, for scrapers on a private network.
   const metricsPort = config.operations.metricsPort;
-  const metricsServer = metricsPort ? createServer(createMetricsListener(app.metrics.registry)).listen(metricsPort, config.host) : undefined;
-  server.listen(config.port, config.host, () => {
-    logger.info({ issuer: config.issuer, port: config.port, database: database.kind, redis: Boolean(redis) }, `OpenID Provider listening; issuer ${config.issuer}`);
-  });
+  const metricsServer = metricsPort === undefined ? undefined : createServer(createMetricsListener(app.metrics.registry));
+  if (metricsServer) {
+    metricsServer.listen(metricsPort, config.host);
+    await once(metricsServer, 'listening');
+    logger.info({ metricsPort: (metricsServer.address() as AddressInfo).port }, 'metrics listening');
+  }
+  logger.info({ issuer: config.issuer, port: config.port, database: database.kind, redis: Boolean(redis) }, `OpenID Provider listening; issuer ${config.issuer}`);
 
   let stopping = false;
   // Stop accepting, report not ready, let in-flight requests finish (up to

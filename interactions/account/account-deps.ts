@@ -1,10 +1,15 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountSelfService } from '../../src/accounts/account-self-service.js';
+import type { AuditEntry, AuditLog } from '../../src/audit/audit-log.js';
 import type { AccountService, User } from '../../src/accounts/account-service.js';
+import type { AccountLifecycle } from '../../src/accounts/lifecycle/create-account-lifecycle.js';
+import type { SecondFactors } from '../../src/accounts/factors/second-factors.js';
+import type { SecondFactorThrottle } from '../../src/accounts/factors/second-factor-throttle.js';
 import type { AccountAppsService } from '../../src/clients/account-apps-service.js';
 import type { ConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
 import type { PageLocals, PageRenderer } from '../render-page.js';
+import type { OneTimeSecrets } from './one-time-secret.js';
 import type { PageView } from '../views-location.js';
 
 /** What every account page may use. */
@@ -17,6 +22,15 @@ export interface AccountPageDeps {
   render: PageRenderer;
   /** Secure cookies when the issuer is https. */
   secureCookies: boolean;
+  /** Hands a new client secret from a POST to the page after its redirect, shown once (one-time-secret.ts). */
+  secrets: OneTimeSecrets;
+  /** Every change made on these pages is written here (absent in page-only tests). */
+  audit?: AuditLog;
+  /** Strong authentication: the Security page (account/security.ts); absent, the page is not offered. */
+  factors?: SecondFactors;
+  factorThrottle?: SecondFactorThrottle;
+  /** Account mails: the e-mail page (account/email.ts) changes an address through a confirmation link; absent, it is not offered. */
+  lifecycle?: AccountLifecycle;
 }
 
 /** The signed-in person, set on ctx.state.signedIn by requireSignedIn. */
@@ -37,7 +51,19 @@ export function paramOf(ctx: Context, name: string): string {
   return String((ctx as unknown as { params: Record<string, string> }).params[name] ?? '');
 }
 
-export type AccountSection = 'profile' | 'password' | 'connected' | 'apps';
+/**
+ * Records a change the signed-in person made on an account page: they are the
+ * actor, with the request's address and user agent, and details.source
+ * `account` tells it from the same change made with the CLI.
+ */
+export async function recordAccountChange(ctx: Context, deps: AccountPageDeps, entry: Pick<AuditEntry, 'event' | 'clientId' | 'details'>): Promise<void> {
+  const { user } = signedInOf(ctx);
+  await deps.audit?.record({
+    ...entry, actor: user.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { source: 'account', ...entry.details },
+  });
+}
+
+export type AccountSection = 'profile' | 'password' | 'security' | 'connected' | 'apps';
 
 const DATE = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
 

@@ -62,9 +62,12 @@ export function createStartSignIn(deps: AccountPageDeps): Middleware {
   };
 }
 
-/** Only our own account pages: never an absolute or protocol-relative URL (no open redirect). */
+/**
+ * Only our own account pages, or the operator console's (interactions/admin/,
+ * which signs in the same way): never an absolute or protocol-relative URL (no open redirect).
+ */
 function returnPathOf(value: unknown): string {
-  return typeof value === 'string' && /^\/account(\/[A-Za-z0-9._~%-]+)*$/.test(value) ? value : '/account';
+  return typeof value === 'string' && /^\/(account|admin)(\/[A-Za-z0-9._~%-]+)*$/.test(value) ? value : '/account';
 }
 
 /** GET /account/callback: the provider has signed the person in (or they cancelled). */

@@ -3,12 +3,14 @@ import type { Middleware } from 'koa';
 import { ACCOUNT_CALLBACK_PATH } from '../../src/oidc/account/account-console-client.js';
 import type { AccountPageDeps } from './account-deps.js';
 import { createSignInCallback, createStartSignIn, requireSignedIn, SIGN_IN_PATH } from './account-session.js';
-import { createRevokeConnectedApp, createShowConnectedApps } from './connected-apps.js';
+import { createConfirmRevoke, createRevokeConnectedApp, createShowConnectedApps } from './connected-apps.js';
 import {
   createDeleteApp, createListApps, createNewAppForm, createRegisterApp, createRotateSecret, createSetFirstParty, createShowApp,
 } from './my-apps.js';
+import { createRequestEmailChange, createShowEmail } from './email.js';
 import { createChangePassword, createShowPassword } from './password.js';
 import { createShowProfile, createUpdateProfile } from './profile.js';
+import { addSecurityRoutes } from './security.js';
 
 /**
  * The account area. `post` is the body parser followed by the CSRF check;
@@ -24,8 +26,15 @@ export function addAccountRoutes(router: Router, deps: AccountPageDeps, post: Mi
   router.post('/account/profile', ...post, signedIn, createUpdateProfile(deps));
   router.get('/account/password', signedIn, createShowPassword(deps));
   router.post('/account/password', ...post, signedIn, createChangePassword(deps));
+  addSecurityRoutes(router, deps, post, signedIn);
+  // Account mails: a new address is confirmed from the link mailed to it (email.ts).
+  if (deps.lifecycle?.mailEnabled) {
+    router.get('/account/email', signedIn, createShowEmail(deps, deps.lifecycle));
+    router.post('/account/email', ...post, signedIn, createRequestEmailChange(deps, deps.lifecycle));
+  }
 
   router.get('/account/connected', signedIn, createShowConnectedApps(deps));
+  router.get('/account/connected/:clientId/remove', signedIn, createConfirmRevoke(deps));
   router.post('/account/connected/:clientId/revoke', ...post, signedIn, createRevokeConnectedApp(deps));
 
   router.get('/account/apps', signedIn, createListApps(deps));

@@ -2,8 +2,9 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { APP_KINDS, describeAppProblems, ownsApp, type AppKind } from '../../src/clients/account-apps-service.js';
 import type { ClientSummary } from '../../src/clients/client-service.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../src/oidc/account/account-console-client.js';
 import { renderErrorPage } from '../render-page.js';
-import { formatDate, paramOf, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { formatDate, paramOf, recordAccountChange, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
 
 export const KIND_LABELS: Record<AppKind, { label: string; hint: string }> = {
   web: { label: 'Web application', hint: 'Runs on a server and keeps a client secret.' },
@@ -28,15 +29,20 @@ function appView(client: ClientSummary) {
   };
 }
 
-/** GET /account/apps: own apps; staff and superusers see every client. */
+/**
+ * GET /account/apps: the person's own apps; staff and superusers also see
+ * every other client, in a list of its own. The account area's built-in
+ * client (account-console-client.ts) is part of the server, not an app.
+ */
 export function createListApps(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
-    const clients = await deps.apps.list(user);
+    const clients = (await deps.apps.list(user)).filter((client) => client.clientId !== ACCOUNT_CONSOLE_CLIENT_ID);
     await renderAccountPage(ctx, deps, 'account-apps', 'apps', {
       title: 'My apps',
       notice: ctx.query.done === 'deleted' ? 'The app was deleted. Everything issued to it stopped working.' : undefined,
-      apps: clients.map((client) => ({ ...appView(client), mine: ownsApp(user, client) })),
+      apps: clients.filter((client) => ownsApp(user, client)).map(appView),
+      others: clients.filter((client) => !ownsApp(user, client)).map(appView),
     });
   };
 }
@@ -48,7 +54,11 @@ export function createNewAppForm(deps: AccountPageDeps): Middleware {
   };
 }
 
-/** POST /account/apps: the secret (web apps) is shown in this response only, never again. */
+/**
+ * POST /account/apps, then 303 to the app's page (post/redirect/get, so a
+ * reload never registers it again). A secret (web apps) goes with the
+ * redirect through the one-time store and is shown there once.
+ */
 export function createRegisterApp(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
@@ -62,7 +72,10 @@ export function createRegisterApp(deps: AccountPageDeps): Middleware {
     const redirectUris = parsed.data.redirect_uris.split(/\s+/).filter(Boolean);
     try {
       const { client, secret } = await deps.apps.register(user, { name: parsed.data.name, kind: parsed.data.kind, redirectUris });
-      await renderAccountPage(ctx, deps, 'account-app', 'apps', { title: client.name, app: appView(client), secret, created: true, canManage: true }, 201);
+      await recordAccountChange(ctx, deps, { event: 'client.created', clientId: client.clientId, details: { kind: parsed.data.kind } });
+      if (secret) deps.secrets.put(ctx, { clientId: client.clientId, userId: user.id, secret });
+      ctx.status = 303;
+      ctx.redirect(`${appView(client).href}?done=registered`);
     } catch (err) {
       const problems = describeAppProblems(err);
       if (!problems) throw err;
@@ -84,14 +97,17 @@ export function createShowApp(deps: AccountPageDeps): Middleware {
     const client = await deps.apps.find(user, paramOf(ctx, 'clientId'));
     if (!client) return notFound(ctx, deps);
     const canManage = ownsApp(user, client);
+    const secret = canManage ? await deps.secrets.take(ctx, { clientId: client.clientId, userId: user.id }) : undefined;
     await renderAccountPage(ctx, deps, 'account-app', 'apps', {
       title: client.name, app: appView(client), canManage, canMarkFirstParty: user.role === 'superuser' && client.source !== 'code',
       notice: ctx.query.done === 'first-party' ? 'Saved.' : undefined,
+      secret, created: ctx.query.done === 'registered', rotated: ctx.query.done === 'rotated',
+      issuer: deps.provider.issuer, discoveryUrl: `${deps.provider.issuer}/.well-known/openid-configuration`,
     });
   };
 }
 
-/** POST /account/apps/:clientId/rotate: the old secret stops working at once. */
+/** POST /account/apps/:clientId/rotate: the old secret stops working at once; the new one is shown once after the 303. */
 export function createRotateSecret(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
@@ -100,7 +116,10 @@ export function createRotateSecret(deps: AccountPageDeps): Middleware {
       throw err;
     });
     if (!rotated) return notFound(ctx, deps);
-    await renderAccountPage(ctx, deps, 'account-app', 'apps', { title: rotated.client.name, app: appView(rotated.client), secret: rotated.secret, canManage: true });
+    await recordAccountChange(ctx, deps, { event: 'client.changed', clientId: rotated.client.clientId, details: { change: 'secret_rotated' } });
+    deps.secrets.put(ctx, { clientId: rotated.client.clientId, userId: user.id, secret: rotated.secret });
+    ctx.status = 303;
+    ctx.redirect(`${appView(rotated.client).href}?done=rotated`);
   };
 }
 
@@ -108,7 +127,9 @@ export function createRotateSecret(deps: AccountPageDeps): Middleware {
 export function createDeleteApp(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
-    if (!(await deps.apps.remove(user, paramOf(ctx, 'clientId')))) return notFound(ctx, deps);
+    const clientId = paramOf(ctx, 'clientId');
+    if (!(await deps.apps.remove(user, clientId))) return notFound(ctx, deps);
+    await recordAccountChange(ctx, deps, { event: 'client.deleted', clientId });
     ctx.status = 303;
     ctx.redirect('/account/apps?done=deleted');
   };
@@ -121,6 +142,7 @@ export function createSetFirstParty(deps: AccountPageDeps): Middleware {
     const clientId = paramOf(ctx, 'clientId');
     const value = (ctx.request.body as Record<string, unknown> | undefined)?.first_party === 'yes';
     if (!(await deps.apps.setFirstParty(user, clientId, value))) return notFound(ctx, deps);
+    await recordAccountChange(ctx, deps, { event: 'client.changed', clientId, details: { change: 'first_party', first_party: value } });
     ctx.status = 303;
     ctx.redirect(`/account/apps/${encodeURIComponent(clientId)}?done=first-party`);
   };

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { recordAccountChange, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
 
 const passwordForm = z.object({
   current_password: z.string().min(1).max(1024),
@@ -31,6 +31,7 @@ export function createChangePassword(deps: AccountPageDeps): Middleware {
     const result = await deps.self.changePassword(user.id, current, next);
     if (!result.ok) return fail(result.message, result.reason === 'wrong-current' ? 401 : 400);
     await deps.connected.signOutOtherSessions(user.id, sessionId);
+    await recordAccountChange(ctx, deps, { event: 'user.changed', details: { user_id: user.id, change: 'password' } });
     ctx.status = 303;
     ctx.redirect('/account?done=password');
   };

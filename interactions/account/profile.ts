@@ -1,7 +1,8 @@
 import type { Middleware } from 'koa';
-import { z } from 'zod';
+import { InvalidAccountInputError } from '../../src/accounts/account-errors.js';
 import type { User } from '../../src/accounts/account-service.js';
-import { formatDate, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { formatDate, recordAccountChange, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { describeProblem, profileChanges, profileForm, profileSections, type ProfileForm } from './profile-form.js';
 
 // Post/redirect/get: a finished action comes back as ?done=<what>, shown once.
 const NOTICES: Record<string, string> = {
@@ -9,17 +10,16 @@ const NOTICES: Record<string, string> = {
   password: 'Your password was changed. Every other device was signed out.',
 };
 
-const profileForm = z.object({ name: z.string().max(200) });
-
-function profileOf(user: User) {
+function profileOf(user: User, submitted?: ProfileForm) {
   return {
     username: user.username,
-    name: user.name ?? '',
     email: user.email,
     emailVerified: user.emailVerified,
+    phoneVerified: Boolean(user.claims.phone_number && user.claims.phone_number_verified),
     role: user.role,
     memberSince: formatDate(user.createdAt),
     lastSignIn: formatDate(user.lastLoginAt),
+    sections: profileSections(user, submitted),
   };
 }
 
@@ -32,17 +32,31 @@ export function createShowProfile(deps: AccountPageDeps): Middleware {
   };
 }
 
-/** POST /account/profile: the display name (an e-mail change would need verification, so it stays with operators). */
+/**
+ * POST /account/profile: the name and the standard claims of profile-form.ts
+ * (an e-mail change would need verification, so it stays with operators).
+ * A refused form comes back with what was typed and one line per problem.
+ */
 export function createUpdateProfile(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
     const form = profileForm.safeParse(ctx.request.body);
-    if (!form.success || !(await deps.self.updateName(user.id, form.data.name))) {
+    let problems = form.success ? [] : ['Some fields could not be read (each may be at most 4096 characters)'];
+    if (form.success) {
+      try {
+        await deps.accounts.updateProfile(user.id, profileChanges(user, form.data));
+      } catch (error) {
+        if (!(error instanceof InvalidAccountInputError)) throw error;
+        problems = error.problems.map(describeProblem);
+      }
+    }
+    if (problems.length > 0) {
       await renderAccountPage(ctx, deps, 'account-profile', 'profile', {
-        title: 'Your account', error: 'Your name can be at most 200 characters.', profile: profileOf(user),
+        title: 'Your account', error: `Your profile was not saved. ${problems.join('. ')}.`, profile: profileOf(user, form.data),
       }, 400);
       return;
     }
+    await recordAccountChange(ctx, deps, { event: 'user.changed', details: { user_id: user.id, change: 'profile' } });
     ctx.status = 303;
     ctx.redirect('/account?done=profile');
   };

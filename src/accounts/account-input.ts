@@ -16,7 +16,9 @@ export const passwordSchema = z
   .min(8, { message: 'must be at least 8 characters' })
   .refine((value) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES, {
     message: `must be at most ${MAX_PASSWORD_BYTES} bytes`,
-  });
+  })
+  // bcrypt stops reading at NUL, so "abc\0xyz" would be "abc"; no other control character is typed either.
+  .refine((value) => !/[\u0000-\u001F\u007F]/.test(value), { message: 'must not contain control characters' });
 
 export const roleSchema = z.enum(ROLES as [Role, ...Role[]], { message: `must be one of ${ROLES.join(', ')}` });
 

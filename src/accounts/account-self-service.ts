@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { passwordSchema } from './account-input.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -7,8 +6,6 @@ import * as users from './users-repository.js';
 
 /** What a signed-in person may change about themselves from the account page. */
 export interface AccountSelfService {
-  /** Sets (or clears, with an empty string) the display name; false when the user is gone. */
-  updateName(userId: string, name: string): Promise<boolean>;
   /** Changes the password after checking the current one; says what was wrong otherwise. */
   changePassword(userId: string, current: string, next: string): Promise<PasswordChangeResult>;
 }
@@ -17,16 +14,8 @@ export type PasswordChangeResult =
   | { ok: true }
   | { ok: false; reason: 'wrong-current' | 'invalid-new'; message: string };
 
-const nameSchema = z.string().trim().max(200);
-
 export function createAccountSelfService({ db, bcryptCost }: { db: Kysely<Database>; bcryptCost: number }): AccountSelfService {
   return {
-    async updateName(userId, name) {
-      const parsed = nameSchema.safeParse(name);
-      if (!parsed.success) return false;
-      return (await users.updateUser(db, userId, { name: parsed.data || null })) !== undefined;
-    },
-
     async changePassword(userId, current, next) {
       const row = await users.findUserById(db, userId);
       // Always one bcrypt compare, like sign-in, so this is no faster oracle.

@@ -5,6 +5,8 @@ import { AccountNotFoundError, DuplicateUsernameError } from './account-errors.j
 import { newUserSchema, parseAccountInput, passwordSchema, roleSchema, type NewUserInput } from './account-input.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import * as users from './users-repository.js';
+import { updateAccountProfile, type ProfileChanges } from './account-profile.js';
+import { readStoredClaims, type StandardClaims } from './standard-claims.js';
 import { revokeAccountEntities } from '../../adapters/revoke-entities.js';
 
 /** A user as callers see it: never the password hash. */
@@ -14,6 +16,8 @@ export interface User {
   email: string | null;
   emailVerified: boolean;
   name: string | null;
+  /** The other OpenID Connect Core §5.1 claims (given_name, picture, address, …). */
+  claims: StandardClaims;
   role: Role;
   active: boolean;
   lastLoginAt: Date | null;
@@ -31,8 +35,21 @@ export interface AccountService {
   setPassword(id: string, password: string): Promise<User>;
   setRole(id: string, role: Role): Promise<User>;
   setActive(id: string, active: boolean): Promise<User>;
+  /** Name, e-mail and standard claims; throws InvalidAccountInputError naming each bad value. */
+  updateProfile(id: string, changes: ProfileChanges): Promise<User>;
   listUsers(page?: { limit?: number; offset?: number }): Promise<User[]>;
+  /** One page of a search by username or e-mail prefix, or id (users-repository.ts searchUsers); `next` is the cursor of the page after. */
+  searchUsers(search: { query?: string; after?: string; limit?: number }): Promise<UserPage>;
+  countUsers(): Promise<number>;
+  /** Usernames by id (unknown ids are left out), for lists that name people. */
+  usernamesOf(ids: readonly string[]): Promise<Map<string, string>>;
   deleteUser(id: string): Promise<boolean>;
+}
+
+export interface UserPage {
+  users: User[];
+  /** Absent on the last page. */
+  next?: string;
 }
 
 export interface AccountServiceDeps {
@@ -47,6 +64,7 @@ export function toUser(row: users.UserRow): User {
     email: row.email,
     emailVerified: row.email_verified,
     name: row.name,
+    claims: readStoredClaims(row.claims),
     role: row.role,
     active: row.active,
     lastLoginAt: row.last_login_at,
@@ -125,7 +143,17 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       return user;
     }),
 
+    updateProfile: async (id, changes) => toUser(await updateAccountProfile(db, id, changes)),
+
     listUsers: async (page) => (await users.listUsers(db, page)).map(toUser),
+    async searchUsers({ query, after, limit = 50 }) {
+      // One row more than asked tells whether another page follows.
+      const rows = await users.searchUsers(db, { query, after, limit: limit + 1 });
+      const page = rows.slice(0, limit).map(toUser);
+      return rows.length > limit ? { users: page, next: page[page.length - 1]!.id } : { users: page };
+    },
+    countUsers: () => users.countUsers(db),
+    usernamesOf: (ids) => users.findUsernames(db, ids),
     deleteUser: (id) => db.transaction().execute(async (trx) => {
       await revokeAccountEntities(trx, id);
       return users.deleteUser(trx, id);

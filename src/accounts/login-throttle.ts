@@ -4,15 +4,27 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Config } from '../config/load-config.js';
 import { createLimiter } from '../redis/create-limiter.js';
 
-export type LoginVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** Which lock refused: one account from one address, one address, one account everywhere, or too many posts. */
+export type LockScope = 'account_ip' | 'ip' | 'account' | 'posts';
+export type LoginVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; scope: LockScope };
+
+export interface LoginAttempt {
+  username: string;
+  ip: string;
+}
+
+/** Whether this browser has signed in to the attempted account before; asked only while that account is locked. */
+export type KnownBrowserCheck = () => Promise<boolean>;
 
 export interface LoginThrottle {
-  /** Before a password is checked: is this IP sending too many posts, or is the name or the IP locked? */
-  check(username: string, ip: string): Promise<LoginVerdict>;
-  /** After a failure; locks the name (and the IP) once their threshold is reached. Returns the lock, if any. */
-  recordFailure(username: string, ip: string): Promise<LoginVerdict>;
-  /** After a success: the name's failure history is forgotten. */
-  recordSuccess(username: string): Promise<void>;
+  /** How long a browser stays "known" after a sign-in (the device cookie's max age). */
+  readonly knownBrowserSeconds: number;
+  /** Before a password is checked: too many posts from the address, or a lock that applies to this attempt? */
+  check(attempt: LoginAttempt, isKnownBrowser: KnownBrowserCheck): Promise<LoginVerdict>;
+  /** After a failure: counts it and locks what reached its threshold. Returns the lock that now applies, if any. */
+  recordFailure(attempt: LoginAttempt, isKnownBrowser: KnownBrowserCheck): Promise<LoginVerdict>;
+  /** After a success: this account's failures from this address are forgotten. */
+  recordSuccess(attempt: LoginAttempt): Promise<void>;
 }
 
 // Counters never carry the username itself: a hash keeps names out of Redis.
@@ -30,65 +42,101 @@ export function lockSeconds(failuresPastThreshold: number, baseSeconds: number, 
   return Math.min(baseSeconds * 2 ** exponent, maxSeconds);
 }
 
-async function lockedFor(limiter: RateLimiterAbstract, key: string): Promise<number> {
-  const res = await limiter.get(key).catch(() => null);
-  return res && res.consumedPoints > 1 ? secondsOf(res) : 0;
+type Scope = Exclude<LockScope, 'posts'>;
+
+interface Dimension {
+  scope: Scope;
+  threshold: number;
+  failures: RateLimiterAbstract;
+  locks: RateLimiterAbstract;
+}
+
+function keysOf(attempt: LoginAttempt): Record<Scope, string> {
+  const account = accountKey(attempt.username);
+  return { account_ip: `${account}:${attempt.ip}`, ip: attempt.ip, account };
 }
 
 /**
- * Brute-force protection for the login form (RFC 6819 §4.4.3.6, OWASP
- * "Blocking brute force attacks"): failures are counted per username —
- * whether or not it exists, so a lock says nothing about existence — and
- * per IP. Past the threshold each further failure locks for twice as long.
- * Counters live in Redis when configured (shared by all instances).
+ * The longest lock among those that apply. The account-wide lock does not
+ * apply to a browser that has signed in to that account before, so an
+ * attacker cannot keep the owner out of their own browser; the locks on the
+ * attacker's own address and (account, address) pair always apply, even to
+ * the right password, or the lock would tell the attacker when they guessed it.
+ */
+async function applicable(waits: Array<[Scope, number]>, isKnownBrowser: KnownBrowserCheck): Promise<LoginVerdict> {
+  const locked = waits.filter(([, seconds]) => seconds > 0).sort((a, b) => b[1] - a[1]);
+  const own = locked.find(([scope]) => scope !== 'account');
+  if (own) return { allowed: false, scope: own[0], retryAfterSeconds: own[1] };
+  const account = locked.find(([scope]) => scope === 'account');
+  if (account && !(await isKnownBrowser())) return { allowed: false, scope: 'account', retryAfterSeconds: account[1] };
+  return { allowed: true };
+}
+
+/**
+ * Brute-force protection for the login form (RFC 6819 §4.4.3.6; OWASP
+ * Authentication Cheat Sheet, "Account lockout"): failures are counted per
+ * (account, address) pair, per address and per account — whether or not the
+ * account exists, so a lock says nothing about existence. Past its threshold
+ * each further failure locks that key for twice as long. The per-account
+ * threshold is high and aimed at guessing spread over many addresses; a known
+ * browser (device cookie) is exempt from it. Counters live in Redis when
+ * configured (shared by all instances); a login post is not on the hot path,
+ * so the check reads the locks from the store each time.
  */
 export function createLoginThrottle(config: Config, redis: RedisClient | undefined): LoginThrottle {
   const { loginLockout: policy, rateLimit } = config;
   const prefix = `${config.redis.keyPrefix}login`;
-  const window = policy.failureWindowSeconds;
-  const failures = {
-    account: createLimiter(redis, { keyPrefix: `${prefix}:fail:account`, points: 1_000_000, durationSeconds: window }),
-    ip: createLimiter(redis, { keyPrefix: `${prefix}:fail:ip`, points: 1_000_000, durationSeconds: window }),
-  };
-  // A lock is a key blocked for its duration (`block` sets points + 1 consumed).
-  const locks = {
-    account: createLimiter(redis, { keyPrefix: `${prefix}:lock:account`, points: 1, durationSeconds: policy.maxSeconds }),
-    ip: createLimiter(redis, { keyPrefix: `${prefix}:lock:ip`, points: 1, durationSeconds: policy.maxSeconds }),
-  };
+  const dimension = (scope: Scope, threshold: number): Dimension => ({
+    scope,
+    threshold,
+    failures: createLimiter(redis, { keyPrefix: `${prefix}:fail:${scope}`, points: 1_000_000, durationSeconds: policy.failureWindowSeconds }),
+    // A lock is a key blocked for its duration (`block` stores points + 1 consumed).
+    locks: createLimiter(redis, { keyPrefix: `${prefix}:lock:${scope}`, points: 1, durationSeconds: policy.maxSeconds }),
+  });
+  const dimensions = [
+    dimension('account_ip', policy.threshold),
+    dimension('ip', policy.ipThreshold),
+    dimension('account', policy.accountThreshold),
+  ].filter((entry) => entry.threshold > 0);
   const posts = rateLimit.loginPerIp > 0
     ? createLimiter(redis, { keyPrefix: `${prefix}:posts:ip`, points: rateLimit.loginPerIp, durationSeconds: rateLimit.windowSeconds })
     : undefined;
 
-  async function lockIfNeeded(kind: 'account' | 'ip', key: string, threshold: number): Promise<number> {
-    const res = await failures[kind].consume(key).catch((err: unknown) => (err instanceof RateLimiterRes ? err : null));
-    if (!res || res.consumedPoints < threshold) return 0;
-    const seconds = lockSeconds(res.consumedPoints - threshold + 1, policy.baseSeconds, policy.maxSeconds);
-    await locks[kind].block(key, seconds).catch(() => undefined);
-    return seconds;
+  async function lockedFor(entry: Dimension, key: string): Promise<[Scope, number]> {
+    const res = await entry.locks.get(key).catch(() => null);
+    return [entry.scope, res && res.consumedPoints > 1 ? secondsOf(res) : 0];
+  }
+
+  async function lockIfNeeded(entry: Dimension, key: string): Promise<[Scope, number]> {
+    const res = await entry.failures.consume(key).catch((err: unknown) => (err instanceof RateLimiterRes ? err : null));
+    if (!res || res.consumedPoints < entry.threshold) return [entry.scope, 0];
+    const seconds = lockSeconds(res.consumedPoints - entry.threshold + 1, policy.baseSeconds, policy.maxSeconds);
+    await entry.locks.block(key, seconds).catch(() => undefined);
+    return [entry.scope, seconds];
   }
 
   return {
-    async check(username, ip) {
+    knownBrowserSeconds: policy.knownBrowserSeconds,
+    async check(attempt, isKnownBrowser) {
       if (posts) {
-        const refused = await posts.consume(ip).then(() => undefined, (err: unknown) => (err instanceof RateLimiterRes ? err : undefined));
-        if (refused) return { allowed: false, retryAfterSeconds: secondsOf(refused) };
+        const refused = await posts.consume(attempt.ip).then(() => undefined, (err: unknown) => (err instanceof RateLimiterRes ? err : undefined));
+        if (refused) return { allowed: false, scope: 'posts', retryAfterSeconds: secondsOf(refused) };
       }
-      // Both look-ups go out together: one round trip (ioredis pipelines them).
-      const [account, byIp] = await Promise.all([lockedFor(locks.account, accountKey(username)), lockedFor(locks.ip, ip)]);
-      const wait = Math.max(account, byIp);
-      return wait > 0 ? { allowed: false, retryAfterSeconds: wait } : { allowed: true };
+      const keys = keysOf(attempt);
+      // The look-ups go out together: one round trip (ioredis pipelines them).
+      return applicable(await Promise.all(dimensions.map((entry) => lockedFor(entry, keys[entry.scope]))), isKnownBrowser);
     },
-    async recordFailure(username, ip) {
-      const [account, byIp] = await Promise.all([
-        lockIfNeeded('account', accountKey(username), policy.threshold),
-        lockIfNeeded('ip', ip, policy.ipThreshold),
-      ]);
-      const wait = Math.max(account, byIp);
-      return wait > 0 ? { allowed: false, retryAfterSeconds: wait } : { allowed: true };
+    async recordFailure(attempt, isKnownBrowser) {
+      const keys = keysOf(attempt);
+      return applicable(await Promise.all(dimensions.map((entry) => lockIfNeeded(entry, keys[entry.scope]))), isKnownBrowser);
     },
-    async recordSuccess(username) {
-      const key = accountKey(username);
-      await Promise.all([failures.account.delete(key), locks.account.delete(key)]).catch(() => undefined);
+    async recordSuccess(attempt) {
+      // Only the pair: clearing the address or the account would let an attacker
+      // who owns some account reset their own budget, or a victim's sign-in hand a
+      // distributed attack a fresh one.
+      const pair = dimensions.find((entry) => entry.scope === 'account_ip');
+      const key = keysOf(attempt).account_ip;
+      if (pair) await Promise.all([pair.failures.delete(key), pair.locks.delete(key)]).catch(() => undefined);
     },
   };
 }

@@ -13,7 +13,7 @@ export function requireScope(scope: string): Middleware {
     const { token, realm } = bearerStateOf(ctx);
     if (!token.scopes.has(scope)) {
       const scheme = token.jkt ? 'DPoP' : 'Bearer';
-      return sendBearerError(ctx, new BearerError(403, 'insufficient_scope', `this request needs the "${scope}" scope`, { scope, scheme }), realm, DPOP_ALGORITHMS);
+      return sendBearerError(ctx, new BearerError(403, 'insufficient_scope', `this request needs the ${scope} scope`, { scope, scheme }), realm, DPOP_ALGORITHMS);
     }
     return next();
   };

@@ -3,14 +3,24 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { insertAuditEvents, type NewAuditEventRow } from './audit-repository.js';
 
-/** Every event name the audit trail knows; operators query by these. */
+/**
+ * Every event name the audit trail knows; operators query by these. Every
+ * change a person or an operator makes writes one (docs list them with what
+ * writes each; test/audit/every-change-audited.test.ts checks them).
+ */
 export const AUDIT_EVENTS = [
-  'login.success', 'login.failure', 'login.locked',
+  'login.success', 'login.failure', 'login.locked', 'session.ended',
   'consent.granted', 'consent.denied',
   'token.issued', 'token.revoked', 'grant.revoked',
   'refresh_token.reuse_detected', 'authorization_code.replay_detected',
+  'user.created', 'user.changed', 'user.disabled', 'user.deleted',
   'client.created', 'client.changed', 'client.disabled', 'client.deleted',
   'keys.rotated',
+  // Strong authentication: details.factor is passkey, totp or recovery_code.
+  'mfa.enrolled', 'mfa.removed', 'mfa.used', 'mfa.failure', 'mfa.locked', 'mfa.reset',
+  // Account lifecycle by e-mail (src/accounts/lifecycle/): details.user_id, never a link or token.
+  'password_reset.requested', 'password_reset.completed', 'email.verification_sent', 'email.verified',
+  'user.invited', 'invitation.accepted', 'user.signed_up',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];

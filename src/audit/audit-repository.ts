@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { AuditEventsTable, Database } from '../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -29,12 +29,8 @@ export async function insertAuditEvents(db: Executor, rows: readonly NewAuditEve
   }))).execute();
 }
 
-/** The newest events first. */
-export async function findRecentAuditEvents(db: Executor, options: { limit: number; event?: string }): Promise<AuditEventRow[]> {
-  let query = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(options.limit);
-  if (options.event) query = query.where('event', '=', options.event);
-  const rows = await query.execute();
-  return rows.map((row) => ({
+function toAuditEventRow(row: Selectable<AuditEventsTable>): AuditEventRow {
+  return {
     id: Number(row.id),
     event: row.event,
     actor: row.actor,
@@ -43,5 +39,50 @@ export async function findRecentAuditEvents(db: Executor, options: { limit: numb
     userAgent: row.user_agent,
     details: row.details,
     createdAt: row.created_at,
-  }));
+  };
+}
+
+/** The newest events first. */
+export async function findRecentAuditEvents(db: Executor, options: { limit: number; event?: string }): Promise<AuditEventRow[]> {
+  let query = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(options.limit);
+  if (options.event) query = query.where('event', '=', options.event);
+  return (await query.execute()).map(toAuditEventRow);
+}
+
+/** What the operator console filters the trail by; every field optional. */
+export interface AuditFilter {
+  event?: string;
+  /** The person behind the event (actor) or the one it is about (details.user_id). */
+  person?: string;
+  clientId?: string;
+  ip?: string;
+  /** created_at >= from, created_at < to. */
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * One page of the trail, newest first, keyset on the id (`before`: the id of
+ * the last row of the previous page). Each filter has an index
+ * (migrations create_audit_events and index_operator_lists).
+ */
+export async function findAuditEvents(db: Executor, filter: AuditFilter, page: { before?: number; limit: number }): Promise<AuditEventRow[]> {
+  let query = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(page.limit);
+  if (page.before !== undefined) query = query.where('id', '<', page.before);
+  if (filter.event) query = query.where('event', '=', filter.event);
+  if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
+  if (filter.ip) query = query.where('ip', '=', filter.ip);
+  if (filter.from) query = query.where('created_at', '>=', filter.from);
+  if (filter.to) query = query.where('created_at', '<', filter.to);
+  const { person } = filter;
+  if (person) query = query.where((eb) => eb.or([eb('actor', '=', person), eb(sql<string>`details->>'user_id'`, '=', person)]));
+  return (await query.execute()).map(toAuditEventRow);
+}
+
+/** How many events of these names were written since `since` (the console's overview). */
+export async function countAuditEventsSince(db: Executor, events: readonly string[], since: Date): Promise<Record<string, number>> {
+  if (events.length === 0) return {};
+  const rows = await db.selectFrom('audit_events').select(['event', sql<number>`count(*)::int`.as('n')])
+    .where('event', 'in', events).where('created_at', '>=', since).groupBy('event').execute();
+  return Object.fromEntries(events.map((event) => [event, Number(rows.find((row) => row.event === event)?.n ?? 0)]));
 }

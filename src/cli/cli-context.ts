@@ -6,10 +6,15 @@ export interface CliContext {
   database: DatabaseHandle;
 }
 
-/** Opens the database for one command and always closes it again. */
+/**
+ * Opens the database for one command and always closes it again. On the
+ * embedded database, while a server runs on DATA_DIR, the command works
+ * through the server (src/db/join-embedded-server.ts) and the server sees its
+ * changes at once.
+ */
 export async function withDatabase<T>(run: (context: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await createDb(config);
+  const database = await createDb(config, { joinRunningServer: true });
   try {
     return await run({ config, database });
   } finally {

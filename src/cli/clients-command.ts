@@ -1,93 +1,50 @@
 import type { Command } from 'commander';
-import { GRANT_TYPES } from '../clients/client-definition.js';
-import { ClientNotFoundError } from '../clients/client-errors.js';
-import { createClientService, type ClientService, type ClientSummary, type NewClientInput } from '../clients/client-service.js';
+import { ClientNotFoundError, CodeClientError } from '../clients/client-errors.js';
+import { createClientService, type ClientService, type ClientSummary } from '../clients/client-service.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../oidc/account/account-console-client.js';
 import { KNOWN_SCOPES } from '../scopes/scope-catalog.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { withClientAudit } from '../audit/audited-client-service.js';
 import { createLogger } from '../observability/logger.js';
 import { withDatabase } from './cli-context.js';
+import { printFields, printResult, printTable, withJsonOption, type OutputOptions } from './cli-output.js';
+import { printSecretOnce, registerCreate } from './clients-create-command.js';
+import { registerDemo } from './clients-demo-command.js';
 
-interface CreateOptions {
-  name: string;
-  type: string;
-  applicationType: string;
-  redirectUri?: string[];
-  postLogoutRedirectUri?: string[];
-  grantType?: string[];
-  scope?: string[];
-  firstParty?: boolean;
-  clientId?: string;
+/** The account pages' own client is synced like a client in code, but no clients.config.ts lists it. */
+function explainBuiltIn(err: unknown): never {
+  if (err instanceof CodeClientError && err.clientId === ACCOUNT_CONSOLE_CLIENT_ID) {
+    throw new Error(`client "${ACCOUNT_CONSOLE_CLIENT_ID}" is built in: it is the account pages' own sign-in client (src/oidc/account/account-console-client.ts) and cannot be changed or deleted`);
+  }
+  throw err;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function withClients(run: (clients: ClientService) => Promise<void>): Promise<void> {
+export function withClients(run: (clients: ClientService) => Promise<void>): Promise<void> {
   // Every change made here is recorded in the audit trail (src/audit/).
   return withDatabase(({ config, database }) => run(withClientAudit(
-    createClientService({ db: database.db, supportedScopes: KNOWN_SCOPES }),
+    createClientService({ db: database.db, supportedScopes: KNOWN_SCOPES, redirectRules: { localhost: config.protocol.redirectUriLocalhost } }),
     createAuditLog({ db: database.db, logger: createLogger({ level: config.logLevel }) }),
-  )));
+  )).catch(explainBuiltIn));
 }
 
-function describeClient(client: ClientSummary): string {
-  const lines: Array<[string, string]> = [
+function describeClient(client: ClientSummary): Array<[string, string]> {
+  return [
     ['client_id', client.clientId],
     ['name', client.name],
     ['source', client.source],
     ['type', `${client.type} (${client.tokenEndpointAuthMethod})`],
     ['application type', client.applicationType],
     ['redirect URIs', client.redirectUris.join(' ')],
+    ['post-logout redirect URIs', client.postLogoutRedirectUris.join(' ')],
     ['grant types', client.grantTypes.join(' ')],
     ['scopes', client.scopes.join(' ')],
     ['first party', client.firstParty ? 'yes' : 'no'],
+    // The per-client settings that are set, by their metadata name.
+    ...Object.entries(client.settings).map(([key, value]): [string, string] => [key, Array.isArray(value) ? value.join(' ') : String(value)]),
     ['status', client.active ? 'active' : 'disabled'],
     ['created', client.createdAt.toISOString()],
     ['updated', client.updatedAt.toISOString()],
   ];
-  return lines.map(([key, value]) => `${key}: ${value}\n`).join('');
-}
-
-/** The secret goes to stdout alone on its line so it can be captured; the warning goes to stderr. */
-function printSecretOnce(secret: string): void {
-  process.stdout.write(`client_secret: ${secret}\n`);
-  process.stderr.write('Store this client secret now: it is shown only this once and only its hash is kept.\n');
-}
-
-function toInput(options: CreateOptions): NewClientInput {
-  // The schema and the shared rules decide what is valid; the CLI only maps flags to a definition.
-  return {
-    ...(options.clientId ? { clientId: options.clientId } : {}),
-    name: options.name,
-    type: options.type as NewClientInput['type'],
-    applicationType: options.applicationType as NewClientInput['applicationType'],
-    redirectUris: options.redirectUri ?? [],
-    postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
-    grantTypes: (options.grantType ?? ['authorization_code']) as NewClientInput['grantTypes'],
-    scopes: options.scope ?? ['openid'],
-    firstParty: options.firstParty === true,
-  };
-}
-
-function registerCreate(clients: Command): void {
-  clients.command('create')
-    .description('create a client; a confidential client gets a generated secret, printed once')
-    .requiredOption('--name <name>', 'name shown to people on the consent page')
-    .requiredOption('--type <type>', 'confidential (has a secret) or public (browser or native app, no secret)')
-    .option('--application-type <type>', 'web or native (native allows private-use schemes and loopback ports)', 'web')
-    .option('--redirect-uri <uri>', 'exact redirect URI (repeatable)', collect)
-    .option('--post-logout-redirect-uri <uri>', 'exact post-logout redirect URI (repeatable)', collect)
-    .option('--grant-type <type>', `one of ${GRANT_TYPES.join(', ')} (repeatable; default authorization_code)`, collect)
-    .option('--scope <scope>', `allowed scope, one of ${KNOWN_SCOPES.join(', ')} (repeatable; default openid)`, collect)
-    .option('--first-party', 'operator-owned app: people are not asked for consent')
-    .option('--client-id <id>', 'choose the client_id instead of a random one')
-    .action(async (options: CreateOptions) => {
-      await withClients(async (service) => {
-        const { client, secret } = await service.createClient(toInput(options), { source: 'cli' });
-        process.stdout.write(`created ${client.type} client ${client.name}\nclient_id: ${client.clientId}\n`);
-        if (secret) printSecretOnce(secret);
-      });
-    });
 }
 
 function registerChange(clients: Command, name: string, description: string, change: (service: ClientService, clientId: string) => Promise<string>): void {
@@ -100,25 +57,26 @@ function registerChange(clients: Command, name: string, description: string, cha
 
 export function registerClientsCommand(program: Command): void {
   const clients = program.command('clients').description('manage OAuth clients (clients defined in code are read-only here)');
-  registerCreate(clients);
+  registerCreate(clients, withClients);
+  registerDemo(clients, withClients);
 
-  clients.command('list')
+  withJsonOption(clients.command('list'))
     .description('list clients: client_id, source, type, status, name')
-    .action(async () => {
+    .action(async (options: OutputOptions) => {
       await withClients(async (service) => {
-        for (const client of await service.listClients()) {
-          process.stdout.write(`${client.clientId}\t${client.source}\t${client.type}\t${client.active ? 'active' : 'disabled'}\t${client.name}\n`);
-        }
+        const list = await service.listClients();
+        printResult(options, list, () => printTable(['client_id', 'source', 'type', 'status', 'name'],
+          list.map((client) => [client.clientId, client.source, client.type, client.active ? 'active' : 'disabled', client.name])));
       });
     });
 
-  clients.command('show <client-id>')
+  withJsonOption(clients.command('show <client-id>'))
     .description('show one client (never its secret)')
-    .action(async (clientId: string) => {
+    .action(async (clientId: string, options: OutputOptions) => {
       await withClients(async (service) => {
         const client = await service.findClient(clientId);
         if (!client) throw new ClientNotFoundError(clientId);
-        process.stdout.write(describeClient(client));
+        printResult(options, client, () => printFields(describeClient(client)));
       });
     });
 

@@ -4,18 +4,18 @@ import { createSecretBox } from '../oidc/keys/secret-box.js';
 import { listSigningKeys, retiredKeyGraceSeconds, rotateSigningKeys } from '../oidc/keys/rotate-signing-keys.js';
 import { createLogger } from '../observability/logger.js';
 import { withDatabase } from './cli-context.js';
+import { printResult, printTable, withJsonOption, type OutputOptions } from './cli-output.js';
 
 export function registerKeysCommand(program: Command): void {
   const keys = program.command('keys').description('manage the token signing keys');
 
-  keys.command('list')
+  withJsonOption(keys.command('list'))
     .description('list signing keys: current (signing), published (retired, still in the JWKS) or expired')
-    .action(async () => {
+    .action(async (options: OutputOptions) => {
       await withDatabase(async ({ config, database }) => {
-        for (const key of await listSigningKeys(database.db, retiredKeyGraceSeconds(config))) {
-          const until = key.publishedUntil ? `\tpublished until ${key.publishedUntil.toISOString()}` : '';
-          process.stdout.write(`${key.kid}\t${key.alg}\t${key.state}\tcreated ${key.createdAt.toISOString()}${until}\n`);
-        }
+        const list = await listSigningKeys(database.db, retiredKeyGraceSeconds(config));
+        printResult(options, list, () => printTable(['kid', 'alg', 'state', 'created', 'published_until'],
+          list.map((key) => [key.kid, key.alg, key.state, key.createdAt.toISOString(), key.publishedUntil?.toISOString() ?? ''])));
       });
     });
 

@@ -2,16 +2,30 @@ import type { Command } from 'commander';
 import { AccountNotFoundError } from '../accounts/account-errors.js';
 import { createAccountService, type AccountService, type User } from '../accounts/account-service.js';
 import { ROLES, type Role } from '../db/schema.js';
-import { readSecretFromStdin, withDatabase } from './cli-context.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { withAccountAudit } from '../audit/audited-account-service.js';
+import { createLogger } from '../observability/logger.js';
+import { readSecretFromStdin, withDatabase, type CliContext } from './cli-context.js';
+import { printResult, printTable, withJsonOption, type OutputOptions } from './cli-output.js';
+import { withBackChannelLogout } from './back-channel-logout-step.js';
+import { registerUsersUpdateCommand } from './users-update-command.js';
+import { registerUsersMfaCommand } from './users-mfa-command.js';
 
 function parseRole(value: string, label = '--role'): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new Error(`${label} must be one of ${ROLES.join(', ')}`);
   return value as Role;
 }
 
-/** Runs one command with the account service; the database is closed afterwards. */
-function withAccounts(run: (accounts: AccountService) => Promise<void>): Promise<void> {
-  return withDatabase(({ config, database }) => run(createAccountService({ db: database.db, bcryptCost: config.bcryptCost })));
+/**
+ * Runs one command with the account service; the database is closed
+ * afterwards. Every change made here is recorded in the audit trail (src/audit/).
+ */
+function withAccounts(run: (accounts: AccountService, context: CliContext) => Promise<void>): Promise<void> {
+  return withDatabase((context) => run(withAccountAudit(
+    createAccountService({ db: context.database.db, bcryptCost: context.config.bcryptCost }),
+    createAuditLog({ db: context.database.db, logger: createLogger({ level: context.config.logLevel }) }),
+    { source: 'cli' },
+  ), context));
 }
 
 /** A user named by username (case-insensitive) or by id. */
@@ -27,6 +41,8 @@ function describeUser(user: User): string {
     ['username', user.username],
     ['name', user.name ?? ''],
     ['email', user.email ? `${user.email}${user.emailVerified ? ' (verified)' : ''}` : ''],
+    // The other standard claims (Core §5.1), one line each, only those set.
+    ...Object.entries(user.claims).map(([claim, value]): [string, string] => [claim, typeof value === 'object' ? JSON.stringify(value) : String(value)]),
     ['role', user.role],
     ['status', user.active ? 'active' : 'disabled'],
     ['last login', user.lastLoginAt?.toISOString() ?? 'never'],
@@ -36,12 +52,15 @@ function describeUser(user: User): string {
   return lines.map(([key, value]) => `${key}: ${value}\n`).join('');
 }
 
-function registerChange(users: Command, name: string, description: string, change: (accounts: AccountService, user: User) => Promise<string>): void {
+function registerChange(
+  users: Command, name: string, description: string,
+  change: (accounts: AccountService, user: User, context: CliContext) => Promise<string>,
+): void {
   users.command(`${name} <user>`)
     .description(`${description} (user = username or id)`)
     .action(async (ref: string) => {
-      await withAccounts(async (accounts) => {
-        process.stdout.write(`${await change(accounts, await resolveUser(accounts, ref))}\n`);
+      await withAccounts(async (accounts, context) => {
+        process.stdout.write(`${await change(accounts, await resolveUser(accounts, ref), context)}\n`);
       });
     });
 }
@@ -65,20 +84,23 @@ export function registerUsersCommand(program: Command): void {
       });
     });
 
-  users.command('list')
+  withJsonOption(users.command('list'))
     .description('list users: id, username, role, status')
-    .action(async () => {
+    .action(async (options: OutputOptions) => {
       await withAccounts(async (accounts) => {
-        for (const user of await accounts.listUsers()) {
-          process.stdout.write(`${user.id}\t${user.username}\t${user.role}\t${user.active ? 'active' : 'disabled'}\n`);
-        }
+        const list = await accounts.listUsers();
+        printResult(options, list, () => printTable(['id', 'username', 'role', 'status'],
+          list.map((user) => [user.id, user.username, user.role, user.active ? 'active' : 'disabled'])));
       });
     });
 
-  users.command('show <user>')
+  withJsonOption(users.command('show <user>'))
     .description('show one user (user = username or id)')
-    .action(async (ref: string) => {
-      await withAccounts(async (accounts) => { process.stdout.write(describeUser(await resolveUser(accounts, ref))); });
+    .action(async (ref: string, options: OutputOptions) => {
+      await withAccounts(async (accounts) => {
+        const user = await resolveUser(accounts, ref);
+        printResult(options, user, () => process.stdout.write(describeUser(user)));
+      });
     });
 
   users.command('set-password <user>')
@@ -102,12 +124,18 @@ export function registerUsersCommand(program: Command): void {
       });
     });
 
-  registerChange(users, 'disable', 'disable a user: signs them out and revokes their tokens at once', async (accounts, user) =>
-    `disabled ${(await accounts.setActive(user.id, false)).username}; their sessions, grants and tokens are revoked`);
+  registerUsersUpdateCommand(users, { withAccounts, resolveUser, describeUser });
+  registerUsersMfaCommand(users, { resolveUser });
+
+  // Ending the sessions tells every relying party with a backchannel_logout_uri (back-channel-logout-step.ts).
+  registerChange(users, 'disable', 'disable a user: signs them out and revokes their tokens at once', async (accounts, user, context) =>
+    withBackChannelLogout(context, user.id, async () =>
+      `disabled ${(await accounts.setActive(user.id, false)).username}; their sessions, grants and tokens are revoked`));
   registerChange(users, 'enable', 'enable a disabled user', async (accounts, user) =>
     `enabled ${(await accounts.setActive(user.id, true)).username}`);
-  registerChange(users, 'delete', 'delete a user with their sessions, grants and tokens', async (accounts, user) => {
-    if (!(await accounts.deleteUser(user.id))) throw new AccountNotFoundError(user.id);
-    return `deleted user ${user.username} (${user.id})`;
-  });
+  registerChange(users, 'delete', 'delete a user with their sessions, grants and tokens', async (accounts, user, context) =>
+    withBackChannelLogout(context, user.id, async () => {
+      if (!(await accounts.deleteUser(user.id))) throw new AccountNotFoundError(user.id);
+      return `deleted user ${user.username} (${user.id})`;
+    }));
 }

@@ -40,7 +40,7 @@ export const ownsApp = (viewer: Viewer, client: ClientSummary) => client.source 
 
 /** Client definition for each kind: a web app has a secret; SPA, native and device apps are public and use PKCE. */
 function definitionFor(app: NewApp): NewClientInput {
-  const common = { name: app.name, scopes: ['openid', 'profile', 'email', 'offline_access'] };
+  const common = { name: app.name, scopes: ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] };
   const interactive: NewClientInput['grantTypes'] = ['authorization_code', 'refresh_token'];
   switch (app.kind) {
     case 'web':
@@ -99,5 +99,6 @@ export function createAccountAppsService({ db, supportedScopes, clients }: { db:
 export function describeAppProblems(err: unknown): string[] | undefined {
   if (!(err instanceof ClientError)) return undefined;
   const problems = err instanceof InvalidClientInputError ? err.problems : [err.message];
-  return problems.map((line) => line.replace(/^client [^:]+: /, '').replace(/^redirectUris(\.\d+)?: /, 'redirect URI: '));
+  // "client <id>: " or, for a client without a chosen id, "client (new) \"<name>\": " (client-service.ts).
+  return problems.map((line) => line.replace(/^client (?:\(new\) "(?:[^"\\]|\\.)*"|[^:]+): /, '').replace(/^redirectUris(\.\d+)?: /, 'redirect URI: '));
 }

@@ -1,5 +1,5 @@
 import type { ClientDefinition } from './client-definition.js';
-import { redirectUriProblems } from './redirect-uri-policy.js';
+import { backchannelLogoutUriProblem, DEFAULT_REDIRECT_URI_RULES, quoteValue, redirectUriProblems, type RedirectUriRules } from './redirect-uri-policy.js';
 
 const IMPLICIT_RESPONSE_TYPES = new Set(['id_token', 'id_token token']);
 
@@ -21,7 +21,12 @@ function responseTypesFor(definition: ClientDefinition): string[] {
 export type SecretSource = 'env' | 'generated';
 
 /** Every rule a definition breaks, each naming the client; one rule set for every way a client is defined. */
-export function clientDefinitionProblems(definition: ClientDefinition, supportedScopes: readonly string[], secretSource: SecretSource = 'env'): string[] {
+export function clientDefinitionProblems(
+  definition: ClientDefinition,
+  supportedScopes: readonly string[],
+  secretSource: SecretSource = 'env',
+  redirectRules: RedirectUriRules = DEFAULT_REDIRECT_URI_RULES,
+): string[] {
   const problems: string[] = [];
   const method = authMethodFor(definition);
   const responseTypes = responseTypesFor(definition);
@@ -43,8 +48,16 @@ export function clientDefinitionProblems(definition: ClientDefinition, supported
   for (const scope of definition.scopes) {
     if (!supportedScopes.includes(scope)) problems.push(`scope "${scope}" is not in the scopes catalog`);
   }
-  problems.push(...redirectUriProblems(definition.redirectUris, definition.applicationType));
-  problems.push(...redirectUriProblems(definition.postLogoutRedirectUris, definition.applicationType).map((line) => `post-logout ${line}`));
+  for (const scope of definition.autoApproveScopes) {
+    if (!definition.scopes.includes(scope)) problems.push(`auto-approved scope "${scope}" is not one of the client's scopes`);
+  }
+  problems.push(...redirectUriProblems(definition.redirectUris, definition.applicationType, redirectRules));
+  problems.push(...redirectUriProblems(definition.postLogoutRedirectUris, definition.applicationType, redirectRules).map((line) => `post-logout ${line}`));
+  // RFC 9700 §2.1.1: a public client has no other defence against code injection.
+  if (definition.pkce === 'optional' && definition.type === 'public') problems.push('pkce: optional is only for confidential clients; a public client always uses PKCE (RFC 9700 §2.1.1)');
+  const backchannel = definition.backchannelLogoutUri;
+  const backchannelProblem = backchannel && backchannelLogoutUriProblem(backchannel, { confidential: definition.type === 'confidential', selfService: false });
+  if (backchannelProblem) problems.push(`backchannel logout URI ${quoteValue(backchannel)} ${backchannelProblem}`);
   for (const origin of definition.allowedOrigins ?? []) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`allowed origin ${JSON.stringify(origin)} must be scheme://host[:port] without a path`);
   }
@@ -78,8 +91,13 @@ export function toClientMetadata(definition: ClientDefinition): Record<string, u
     ...(definition.allowedOrigins ? { allowed_origins: definition.allowedOrigins } : {}),
     ...(definition.accessTokenTtl ? { access_token_ttl: definition.accessTokenTtl } : {}),
     ...(definition.refreshTokenTtl ? { refresh_token_ttl: definition.refreshTokenTtl } : {}),
+    ...(definition.refreshReuseLeewaySeconds ? { refresh_reuse_leeway: definition.refreshReuseLeewaySeconds } : {}),
     ...(implicit ? { implicit_allowed: true } : {}),
     ...(definition.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(definition.requirePar ? { require_pushed_authorization_requests: true } : {}),
+    ...(definition.requireMfa ? { require_mfa: true } : {}),
+    ...(definition.autoApproveScopes.length ? { auto_approve_scopes: definition.autoApproveScopes } : {}),
+    ...(definition.pkce === 'optional' ? { pkce: 'optional' } : {}),
+    ...(definition.backchannelLogoutUri ? { backchannel_logout_uri: definition.backchannelLogoutUri } : {}),
   };
 }

@@ -8,6 +8,7 @@ import {
 } from './client-errors.js';
 import { clientDefinitionProblems, toClientMetadata, usesClientSecret } from './client-metadata.js';
 import { generateClientSecret, hashClientSecret } from './client-secret.js';
+import { redirectUriProblems, type ApplicationType, type RedirectUriRules } from './redirect-uri-policy.js';
 import * as clients from './clients-repository.js';
 
 /** What an operator (CLI) or a person (account page) gives for a new client: a definition without secretEnv. */
@@ -22,11 +23,14 @@ export interface ClientSummary {
   applicationType: string;
   tokenEndpointAuthMethod: string;
   redirectUris: string[];
+  postLogoutRedirectUris: string[];
   grantTypes: string[];
   scopes: string[];
   firstParty: boolean;
   active: boolean;
   hasSecret: boolean;
+  /** The other per-client settings that are set, by their metadata name (access_token_ttl, pkce, …). */
+  settings: Record<string, unknown>;
   ownerId: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -39,13 +43,20 @@ export interface ClientService {
   findClient(clientId: string): Promise<ClientSummary | undefined>;
   rotateSecret(clientId: string): Promise<{ client: ClientSummary; secret: string }>;
   setActive(clientId: string, active: boolean): Promise<ClientSummary>;
+  /** Replaces the redirect URIs under the same policy as every other way a client comes in (redirect-uri-policy.ts). */
+  setRedirectUris(clientId: string, redirectUris: readonly string[]): Promise<ClientSummary>;
   deleteClient(clientId: string): Promise<void>;
+  /** One page in client_id order; `next` is the cursor of the page after (clients-repository.ts searchClientRows). */
+  searchClients(search: { query?: string; after?: string; limit?: number }): Promise<{ clients: ClientSummary[]; next?: string }>;
+  countClients(): Promise<number>;
 }
 
 export interface ClientServiceDeps {
   db: Kysely<Database>;
   /** The scope catalog's names; a client may only be allowed scopes that exist. */
   supportedScopes: readonly string[];
+  /** REDIRECT_URI_LOCALHOST; the policy's default (allow) when not given. */
+  redirectRules?: RedirectUriRules;
 }
 
 function strings(value: unknown): string[] {
@@ -56,6 +67,13 @@ function authMethodOf(metadata: Record<string, unknown>): string {
   // RFC 7591 §2: client_secret_basic when the client did not say.
   return typeof metadata.token_endpoint_auth_method === 'string' ? metadata.token_endpoint_auth_method : 'client_secret_basic';
 }
+
+/** Metadata a summary shows beside its named fields: the per-client settings (client-metadata.ts). */
+const SETTINGS = [
+  'access_token_ttl', 'refresh_token_ttl', 'refresh_reuse_leeway', 'pkce', 'implicit_allowed', 'dpop_bound_access_tokens',
+  'require_pushed_authorization_requests', 'require_mfa', 'auto_approve_scopes', 'allowed_origins', 'backchannel_logout_uri',
+  'jwks_uri', 'logo_uri', 'client_uri',
+] as const;
 
 function toClientSummary(row: clients.ClientRow): ClientSummary {
   const { metadata } = row;
@@ -68,11 +86,13 @@ function toClientSummary(row: clients.ClientRow): ClientSummary {
     applicationType: typeof metadata.application_type === 'string' ? metadata.application_type : 'web',
     tokenEndpointAuthMethod: method,
     redirectUris: strings(metadata.redirect_uris),
+    postLogoutRedirectUris: strings(metadata.post_logout_redirect_uris),
     grantTypes: metadata.grant_types === undefined ? ['authorization_code'] : strings(metadata.grant_types),
     scopes: typeof metadata.scope === 'string' ? metadata.scope.split(' ').filter(Boolean) : [],
     firstParty: row.firstParty,
     active: row.active,
     hasSecret: row.secretHash !== null,
+    settings: Object.fromEntries(SETTINGS.filter((key) => metadata[key] !== undefined).map((key) => [key, metadata[key]])),
     ownerId: row.ownerId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -89,7 +109,7 @@ function isUniqueViolation(err: unknown): boolean {
  * (client-definition.ts, client-metadata.ts, redirect-uri-policy.ts) decide
  * what is valid; clients in code are read-only here.
  */
-export function createClientService({ db, supportedScopes }: ClientServiceDeps): ClientService {
+export function createClientService({ db, supportedScopes, redirectRules }: ClientServiceDeps): ClientService {
   /** Loads a client that this service may change, or throws. */
   async function changeable(clientId: string): Promise<clients.ClientRow> {
     const row = await clients.findClientRow(db, clientId);
@@ -107,10 +127,14 @@ export function createClientService({ db, supportedScopes }: ClientServiceDeps):
   return {
     async createClient(input, origin = {}) {
       const clientId = input.clientId ?? randomBytes(16).toString('base64url');
+      // A problem names the client_id the request gave; a generated one was
+      // never created and means nothing to the reader, so the name stands in.
+      const label = input.clientId ?? `(new) ${JSON.stringify(input.name ?? '')}`;
+      const named = (lines: string[]) => (input.clientId ? lines : lines.map((line) => line.replace(`client ${clientId}:`, `client ${label}:`)));
       const { definition, problems } = parseClientDefinition({ ...input, clientId }, clientId);
-      if (!definition) throw new InvalidClientInputError(problems);
-      const found = clientDefinitionProblems(definition, supportedScopes, 'generated');
-      if (found.length) throw new InvalidClientInputError(found);
+      if (!definition) throw new InvalidClientInputError(named(problems));
+      const found = clientDefinitionProblems(definition, supportedScopes, 'generated', redirectRules);
+      if (found.length) throw new InvalidClientInputError(named(found));
       const secret = usesClientSecret(definition) ? generateClientSecret() : undefined;
       try {
         await clients.insertClientRow(db, {
@@ -153,6 +177,27 @@ export function createClientService({ db, supportedScopes }: ClientServiceDeps):
       });
       return reload(clientId);
     },
+
+    async setRedirectUris(clientId, redirectUris) {
+      const row = await changeable(clientId);
+      const applicationType: ApplicationType = row.metadata.application_type === 'native' ? 'native' : 'web';
+      const grantTypes = strings(row.metadata.grant_types);
+      // The rules client-metadata.ts applies to a whole definition, for the one field that changes.
+      const problems = redirectUriProblems(redirectUris, applicationType, redirectRules);
+      const interactive = row.metadata.grant_types === undefined || grantTypes.includes('authorization_code') || grantTypes.includes('implicit');
+      if (interactive && redirectUris.length === 0) problems.push('authorization_code needs at least one redirect URI');
+      if (problems.length) throw new InvalidClientInputError(problems.map((problem) => `client ${clientId}: ${problem}`));
+      await clients.updateClientRow(db, clientId, { metadata: { ...row.metadata, redirect_uris: [...redirectUris] } });
+      return reload(clientId);
+    },
+
+    async searchClients({ query, after, limit = 50 }) {
+      // One row more than asked tells whether another page follows.
+      const rows = await clients.searchClientRows(db, { query, after, limit: limit + 1 });
+      const page = rows.slice(0, limit).map(toClientSummary);
+      return rows.length > limit ? { clients: page, next: page[page.length - 1]!.clientId } : { clients: page };
+    },
+    countClients: () => clients.countClientRows(db),
 
     async deleteClient(clientId) {
       await changeable(clientId);

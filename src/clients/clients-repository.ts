@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClientSource, Database } from '../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -86,4 +86,39 @@ export async function updateClientRow(db: Executor, clientId: string, changes: P
 export async function deleteClientRow(db: Executor, clientId: string): Promise<boolean> {
   const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+export interface ClientSearch {
+  /** The start of a client_id, or any part of its name (any case); empty lists every client. */
+  query?: string;
+  /** Keyset cursor: the client_id of the last row of the previous page. */
+  after?: string;
+  limit: number;
+}
+
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/**
+ * One page of clients in client_id order (the primary key is the keyset). A
+ * name is matched anywhere in it, which reads every row of the page's range:
+ * fine for the hundreds to thousands of clients a server has, where users
+ * number in the hundred thousands (their search is indexed).
+ */
+export async function searchClientRows(db: Executor, search: ClientSearch): Promise<ClientRow[]> {
+  const query = (search.query ?? '').trim().toLowerCase();
+  if (query.includes('\0') || (search.after ?? '').includes('\0')) return [];
+  let select = db.selectFrom('clients').selectAll().orderBy('client_id').limit(search.limit);
+  if (search.after !== undefined) select = select.where('client_id', '>', search.after);
+  if (query) {
+    select = select.where((eb) => eb.or([
+      eb(sql<string>`lower(client_id)`, 'like', `${likeLiteral(query)}%`),
+      eb(sql<string>`lower(metadata->>'client_name')`, 'like', `%${likeLiteral(query)}%`),
+    ]));
+  }
+  return (await select.execute()).map(toRow);
+}
+
+export async function countClientRows(db: Executor): Promise<number> {
+  const row = await db.selectFrom('clients').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }

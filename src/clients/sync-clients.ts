@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { parseClientDefinition, type ClientDefinition, type ClientDefinitionInput } from './client-definition.js';
 import { clientDefinitionProblems, toClientMetadata } from './client-metadata.js';
+import { DEFAULT_REDIRECT_URI_RULES, type RedirectUriRules } from './redirect-uri-policy.js';
 import { createClientSecretVerifier, hashClientSecret } from './client-secret.js';
 import { revokeClientEntities } from '../../adapters/revoke-entities.js';
 import { findClientRow, listClientRows, updateClientRow, upsertClientRow } from './clients-repository.js';
@@ -24,6 +25,7 @@ export function validateClientDefinitions(
   inputs: readonly ClientDefinitionInput[],
   supportedScopes: readonly string[],
   secretFromEnv: (name: string) => string | undefined,
+  redirectRules: RedirectUriRules = DEFAULT_REDIRECT_URI_RULES,
 ): ValidatedClient[] {
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -34,7 +36,7 @@ export function validateClientDefinitions(
     if (!definition) return;
     if (seen.has(definition.clientId)) problems.push(`client ${definition.clientId}: defined twice`);
     seen.add(definition.clientId);
-    const found = clientDefinitionProblems(definition, supportedScopes);
+    const found = clientDefinitionProblems(definition, supportedScopes, 'env', redirectRules);
     const secret = definition.secretEnv ? secretFromEnv(definition.secretEnv) : undefined;
     if (definition.secretEnv && !secret) found.push(`client ${definition.clientId}: environment variable ${definition.secretEnv} is not set`);
     if (secret && secret.length < 32) found.push(`client ${definition.clientId}: the secret in ${definition.secretEnv} must be at least 32 characters`);
@@ -76,4 +78,15 @@ export async function syncClients(db: Kysely<Database>, clients: readonly Valida
     }
     return { upserted: clients.length, disabled };
   });
+}
+
+/**
+ * The active clients exempted from PKCE (`pkce: optional`), whatever their
+ * source, so the composition root can name each one at boot: the exemption
+ * weakens code-injection protection (RFC 9700 §2.1.1) and must stay visible.
+ */
+export async function findPkceOptionalClients(db: Kysely<Database>): Promise<Array<{ clientId: string; source: string }>> {
+  return (await listClientRows(db))
+    .filter((row) => row.active && row.metadata.pkce === 'optional')
+    .map((row) => ({ clientId: row.clientId, source: row.source }));
 }

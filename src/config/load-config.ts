@@ -40,13 +40,23 @@ export interface Config {
     readonly introspectionPerClient: number;
     readonly introspectionPerIp: number;
     readonly loginPerIp: number;
+    /** Failed client authentications before a (client, address) pair, or an address, is blocked (0 = off). */
+    readonly authFailuresPerClientAndIp: number;
+    readonly authFailuresPerIp: number;
+    readonly authFailureWindowSeconds: number;
+    readonly authBlockSeconds: number;
   };
   readonly loginLockout: {
+    /** Failures per (account, address) pair before it locks (0 = off). */
     readonly threshold: number;
     readonly baseSeconds: number;
     readonly maxSeconds: number;
     readonly ipThreshold: number;
+    /** Failures per account, from anywhere, before it locks for every browser not known to it (0 = off). */
+    readonly accountThreshold: number;
     readonly failureWindowSeconds: number;
+    /** Max age of the signed "known browser" cookie set at a successful sign-in. */
+    readonly knownBrowserSeconds: number;
   };
   readonly publicClientAccessTokenTtl: number;
   readonly cleanupIntervalSeconds: number;
@@ -67,6 +77,37 @@ export interface Config {
     readonly color: string | undefined;
     readonly logoUrl: string | undefined;
   };
+  /** Protocol policy: what clients may register and what ID tokens carry. */
+  readonly protocol: {
+    /** REDIRECT_URI_LOCALHOST: `allow` treats http://localhost like 127.0.0.1 and [::1]; `deny` refuses the name. */
+    readonly redirectUriLocalhost: 'allow' | 'deny';
+    /** REGISTRATION_ALLOW_PKCE_OPTIONAL: dynamic registration may set `pkce: optional` for a confidential client. */
+    readonly registrationAllowPkceOptional: boolean;
+    /** ID_TOKEN_CLAIMS: `scopes` puts granted scopes' claims in the ID token; `strict` only when no access token is issued (Core §5.4). */
+    readonly idTokenClaims: 'scopes' | 'strict';
+  };
+  /** Strong authentication: MFA_REQUIRED_ROLES, the roles that always need a second factor (default none). */
+  readonly mfa: {
+    readonly requiredRoles: readonly ('user' | 'staff' | 'superuser')[];
+  };
+  /**
+   * Account lifecycle by e-mail: password reset, address verification,
+   * invitations (SMTP_URL, MAIL_FROM, link lifetimes, how often links may be
+   * asked for per address and per account).
+   */
+  readonly mail: {
+    /** Unset: outside production each mail is written to the log; in production the mail features are off. */
+    readonly smtpUrl: string | undefined;
+    /** MAIL_FROM, else the product name at no-reply@<issuer host>. */
+    readonly from: string;
+    readonly linkTtlSeconds: number;
+    readonly invitationTtlSeconds: number;
+    readonly perIp: number;
+    readonly perAccount: number;
+    readonly windowSeconds: number;
+  };
+  /** SIGNUP: `open` (anyone), `invite-only` (only through an invitation), `off` (default). */
+  readonly signup: 'off' | 'open' | 'invite-only';
   /**
    * Reads a secret that a client definition names by its environment variable
    * (clients in code never hold a literal secret). Read once at startup.
@@ -95,10 +136,21 @@ function isLoopbackUrl(value: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
+/** "Acme ID <no-reply@id.example.com>"; a loopback or IP issuer gets no-reply@localhost. */
+function defaultMailFrom(brandName: string | undefined, issuer: string): string {
+  const { hostname, host } = new URL(issuer);
+  const domain = /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(hostname) ? hostname : 'localhost';
+  // Quoted: a host's ':' or a brand's ',' would otherwise read as address syntax (RFC 5322 §3.4).
+  const name = (brandName ?? host).replace(/["\\<>\r\n]/g, '');
+  return `"${name}" <no-reply@${domain}>`;
+}
+
 function productionProblems(env: ParsedEnv, issuer: string): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
   if (!env.COOKIE_KEYS) problems.push('COOKIE_KEYS: required when NODE_ENV=production');
+  // Sign-up mails its verification link; the log stands in for SMTP only in development.
+  if (env.SIGNUP !== 'off' && !env.SMTP_URL) problems.push(`SMTP_URL: required when SIGNUP=${env.SIGNUP} and NODE_ENV=production (sign-up mails a verification link)`);
   // A loopback http issuer stays allowed so a production build can be tried on one machine.
   if (!issuer.startsWith('https:') && !isLoopbackUrl(issuer)) {
     problems.push('ISSUER: must be an https URL when NODE_ENV=production (http is allowed only for loopback)');
@@ -112,7 +164,7 @@ function operationsProblems(env: ParsedEnv): string[] {
   if (topologies.length > 1) problems.push(`${topologies.join(', ')}: set only one Redis topology`);
   if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
   if (env.REDIS_SENTINEL_NAME && !env.REDIS_SENTINELS) problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME');
-  if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) problems.push('METRICS_PORT: must differ from PORT');
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) problems.push('METRICS_PORT: must differ from PORT');
   return problems;
 }
 
@@ -124,8 +176,12 @@ function redisTopology(env: ParsedEnv): RedisTopology {
   return { kind: 'none' };
 }
 
-/** Reads the environment once; the only place that looks at process.env. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+/**
+ * Reads the environment once; the only place that looks at process.env.
+ * `boundPort`: the port actually bound when PORT=0 asked for any free one;
+ * the default issuer then names it.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env, boundPort?: number): Config {
   const blankAsUnset = Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
   );
@@ -133,7 +189,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const env = parsed.data;
+  const env = { ...parsed.data, PORT: parsed.data.PORT === 0 && boundPort ? boundPort : parsed.data.PORT };
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   const problems = [...productionProblems(env, issuer), ...operationsProblems(env)];
   if (env.ISSUER && (new URL(issuer).search || new URL(issuer).hash)) {
@@ -179,13 +235,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       introspectionPerClient: env.RATE_LIMIT_INTROSPECTION_PER_CLIENT,
       introspectionPerIp: env.RATE_LIMIT_INTROSPECTION_PER_IP,
       loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      authFailuresPerClientAndIp: env.RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_AND_IP,
+      authFailuresPerIp: env.RATE_LIMIT_AUTH_FAILURES_PER_IP,
+      authFailureWindowSeconds: env.RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS,
+      authBlockSeconds: env.RATE_LIMIT_AUTH_BLOCK_SECONDS,
     }),
     loginLockout: Object.freeze({
       threshold: env.LOGIN_LOCKOUT_THRESHOLD,
       baseSeconds: env.LOGIN_LOCKOUT_BASE_SECONDS,
       maxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
       ipThreshold: env.LOGIN_LOCKOUT_IP_THRESHOLD,
+      accountThreshold: env.LOGIN_LOCKOUT_ACCOUNT_THRESHOLD,
       failureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+      knownBrowserSeconds: env.LOGIN_KNOWN_BROWSER_TTL,
     }),
     publicClientAccessTokenTtl: env.PUBLIC_CLIENT_ACCESS_TOKEN_TTL,
     cleanupIntervalSeconds: env.CLEANUP_INTERVAL_SECONDS,
@@ -197,6 +259,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       redisTopology: redisTopology(env),
     }),
     branding: Object.freeze({ name: env.BRAND_NAME, color: env.BRAND_COLOR, logoUrl: env.BRAND_LOGO_URL }),
+    protocol: Object.freeze({
+      redirectUriLocalhost: env.REDIRECT_URI_LOCALHOST,
+      registrationAllowPkceOptional: env.REGISTRATION_ALLOW_PKCE_OPTIONAL,
+      idTokenClaims: env.ID_TOKEN_CLAIMS,
+    }),
+    mfa: Object.freeze({ requiredRoles: Object.freeze([...env.MFA_REQUIRED_ROLES]) }),
+    mail: Object.freeze({
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM ?? defaultMailFrom(env.BRAND_NAME, issuer),
+      linkTtlSeconds: env.ACCOUNT_LINK_TTL,
+      invitationTtlSeconds: env.INVITATION_LINK_TTL,
+      perIp: env.RATE_LIMIT_MAIL_PER_IP,
+      perAccount: env.RATE_LIMIT_MAIL_PER_ACCOUNT,
+      windowSeconds: env.RATE_LIMIT_MAIL_WINDOW_SECONDS,
+    }),
+    signup: env.SIGNUP,
     secretFromEnv: (name: string) => blankAsUnset[name],
   });
 }

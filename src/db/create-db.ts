@@ -1,19 +1,19 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/load-config.js';
-import { lockDataDir } from './data-dir-lock.js';
-import { createPGliteDialect } from './pglite-dialect.js';
+import { createEmbeddedDb } from './create-embedded-db.js';
+import type { DatabaseHandle } from './database-handle.js';
 import type { Database } from './schema.js';
 
-export interface DatabaseHandle {
-  readonly db: Kysely<Database>;
-  readonly kind: 'postgres' | 'pglite';
-  /** Pool statistics for metrics; zeros on the embedded database. */
-  poolStats(): { total: number; idle: number; waiting: number };
-  close(): Promise<void>;
+export type { DatabaseHandle } from './database-handle.js';
+
+export interface CreateDbOptions {
+  /**
+   * The CLI: on the embedded database, when a running server holds DATA_DIR,
+   * work through the socket it serves instead of refusing. Nothing else sets
+   * it, so a second server (or any other opener) refuses with one line.
+   */
+  joinRunningServer?: boolean;
 }
 
 // Timestamps come back as Date, bigint counts as numbers small enough for JS.
@@ -46,30 +46,7 @@ function createPostgres(config: Config): DatabaseHandle {
   };
 }
 
-async function createEmbedded(config: Config): Promise<DatabaseHandle> {
-  const dataDir = path.join(config.dataDir, 'pglite');
-  await mkdir(dataDir, { recursive: true });
-  const release = await lockDataDir(dataDir);
-  let client: PGlite;
-  try {
-    client = await PGlite.create({ dataDir });
-  } catch (err) {
-    await release();
-    throw err;
-  }
-  if (config.database.schema !== 'public') {
-    await client.exec(`create schema if not exists ${config.database.schema}; set search_path to ${config.database.schema}`);
-  }
-  const db = new Kysely<Database>({ dialect: createPGliteDialect(client) });
-  return {
-    db,
-    kind: 'pglite',
-    poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
-    close: async () => { await db.destroy(); await release(); },
-  };
-}
-
 /** Postgres when DATABASE_URL is set, otherwise PGlite stored in DATA_DIR. */
-export async function createDb(config: Config): Promise<DatabaseHandle> {
-  return config.database.url ? createPostgres(config) : createEmbedded(config);
+export async function createDb(config: Config, options: CreateDbOptions = {}): Promise<DatabaseHandle> {
+  return config.database.url ? createPostgres(config) : createEmbeddedDb(config, options.joinRunningServer === true);
 }

@@ -5,7 +5,9 @@ import path from 'node:path';
  * PGlite is one process's database: two processes on one data folder write
  * older pages over each other's changes. The process that opens the folder
  * holds `<dataDir>/lock` (its pid inside); a second opener refuses with one
- * line. A lock left by a killed process is taken over once its pid is gone.
+ * line (the CLI first tries the socket a running server serves the folder
+ * on: create-embedded-db.ts). A lock left by a killed process is taken over
+ * once its pid is gone.
  */
 export class DataDirLockedError extends Error {
   constructor(dir: string, pid: number) {

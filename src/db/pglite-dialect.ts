@@ -10,13 +10,15 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import type { SessionQueue } from './session-queue.js';
 
 // Written here rather than taken from kysely-pglite or Kysely's own PGlite
 // dialect: both hand the one
 // PGlite connection to every caller at once, so two concurrent Kysely
 // transactions interleave their BEGIN/COMMIT on the same session. This driver
 // queues callers so each holds the connection alone until it is released,
-// which is what a one-connection pool means.
+// which is what a one-connection pool means. The queue is shared with the CLI
+// connections the server serves over its local socket (embedded-socket-server.ts).
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly client: PGlite) {}
 
@@ -35,22 +37,17 @@ class PGliteConnection implements DatabaseConnection {
 }
 
 class PGliteDriver implements Driver {
-  private queue: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
   private readonly connection: PGliteConnection;
 
-  constructor(private readonly client: PGlite) {
+  constructor(private readonly client: PGlite, private readonly queue: SessionQueue) {
     this.connection = new PGliteConnection(client);
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.queue;
-    let release!: () => void;
-    this.queue = new Promise<void>((resolve) => { release = resolve; });
-    await previous;
-    this.release = release;
+    this.release = await this.queue.acquire();
     return this.connection;
   }
 
@@ -77,10 +74,10 @@ class PGliteDriver implements Driver {
   }
 }
 
-export function createPGliteDialect(client: PGlite): Dialect {
+export function createPGliteDialect(client: PGlite, queue: SessionQueue): Dialect {
   return {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new PGliteDriver(client),
+    createDriver: () => new PGliteDriver(client, queue),
     createIntrospector: (db: Kysely<any>) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   };

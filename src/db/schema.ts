@@ -15,6 +15,11 @@ export interface UsersTable {
   email: string | null;
   email_verified: Generated<boolean>;
   name: string | null;
+  /**
+   * The other OpenID Connect Core §5.1 claims (given_name, picture, address, …)
+   * as one object; validated by src/accounts/standard-claims.ts on every write.
+   */
+  claims: JSONColumnType<Record<string, unknown>, string | undefined, string>;
   password_hash: string;
   role: Generated<Role>;
   active: Generated<boolean>;
@@ -101,6 +106,60 @@ export interface AuditEventsTable {
   created_at: CreatedAt;
 }
 
+/** One passkey (WebAuthn credential) of an account; see src/accounts/factors/. */
+export interface WebauthnCredentialsTable {
+  /** The credential id, base64url, as the browser sends it back. */
+  id: string;
+  account_id: string;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The signature counter (WebAuthn §6.1.1); bigint, read as a number. */
+  counter: ColumnType<number, number | undefined, number>;
+  transports: JSONColumnType<string[], string | undefined, string>;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: ColumnType<boolean, boolean | undefined, boolean>;
+  last_used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+/** The account's authenticator app (RFC 6238); pending until confirmed_at is set. */
+export interface TotpSecretsTable {
+  account_id: string;
+  /** The base32 secret, or an AES-GCM envelope of it when `encrypted`. */
+  secret: string;
+  encrypted: boolean;
+  confirmed_at: NullableTimestamp;
+  /** The last accepted time step: a code is accepted once. */
+  last_used_step: ColumnType<number | null, number | null | undefined, number | null>;
+  last_used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+/** One-time recovery codes: only their SHA-256 is stored. */
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export type AccountTokenPurpose = 'password_reset' | 'email_verification' | 'email_change' | 'invitation';
+
+/** The links account mails carry; only the token's SHA-256 is stored, and a link is used once (src/accounts/account-tokens.ts). */
+export interface AccountTokensTable {
+  /** SHA-256 of the token, base64url. */
+  digest: string;
+  purpose: AccountTokenPurpose;
+  user_id: string;
+  /** The address the link went to; for an e-mail change, the new address it confirms. */
+  email: string | null;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
 export const MODEL_TABLES = {
   Grant: 'oidc_grants',
   Session: 'oidc_sessions',
@@ -126,6 +185,10 @@ export interface Database {
   signing_keys: SigningKeysTable;
   server_secrets: ServerSecretsTable;
   audit_events: AuditEventsTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  totp_secrets: TotpSecretsTable;
+  recovery_codes: RecoveryCodesTable;
+  account_tokens: AccountTokensTable;
   oidc_grants: ModelTable;
   oidc_sessions: ModelTable;
   oidc_access_tokens: ModelTable;

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/load-config.js';
 import type { DatabaseHandle } from '../db/create-db.js';
 import type { RedisClient } from '../redis/redis-client.js';
@@ -11,7 +12,7 @@ import { accountClaims } from '../accounts/account-claims.js';
 import type { ClientDefinitionInput } from '../clients/client-definition.js';
 import { clientSecretCodec } from '../clients/client-secret.js';
 import { clientsConfig } from '../clients/clients.config.js';
-import { syncClients, validateClientDefinitions } from '../clients/sync-clients.js';
+import { findPkceOptionalClients, syncClients, validateClientDefinitions } from '../clients/sync-clients.js';
 import { claimsByScope, KNOWN_SCOPES } from '../scopes/scope-catalog.js';
 import { resolveResourceServers, type ResourceServerDefinitionInput } from '../scopes/resource-server-definition.js';
 import { resourceServersConfig } from '../scopes/resource-servers.config.js';
@@ -19,18 +20,21 @@ import { createApiRouter } from '../api/create-api-router.js';
 import { createProviderReplayCache } from '../api/provider-replay-cache.js';
 import { syncScopes } from '../scopes/sync-scopes.js';
 import { createProvider } from '../oidc/create-provider.js';
+import { isOperatorLogoutTarget } from '../oidc/back-channel-logout/logout-target-repository.js';
 import { createFindAccount } from '../oidc/find-account.js';
 import { loadCookieKeys } from '../oidc/keys/load-cookie-keys.js';
 import { loadSigningKeys } from '../oidc/keys/load-signing-keys.js';
 import { createSecretBox } from '../oidc/keys/secret-box.js';
 import { createInteractionRouter } from '../../interactions/create-interaction-router.js';
 import { createProviderPages } from '../../interactions/create-provider-pages.js';
+import { createSitePages } from '../../interactions/create-site-pages.js';
+import { defaultProductName } from '../../interactions/branding.js';
 import { createAccountSelfService } from '../accounts/account-self-service.js';
 import { createAccountAppsService } from '../clients/account-apps-service.js';
 import { createClientService } from '../clients/client-service.js';
-import { withClientAudit } from '../audit/audited-client-service.js';
 import { accountConsoleClient } from '../oidc/account/account-console-client.js';
 import { createConnectedAppsService } from '../oidc/account/connected-apps-service.js';
+import { createOperatorServices } from './create-operator-services.js';
 import { createHealthRoutes } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -38,13 +42,18 @@ import { createMetricsRoute } from '../observability/metrics-route.js';
 import { createRequestObserver } from '../observability/request-observer.js';
 import { listenGrantMetrics } from '../oidc/listeners/count-grants.js';
 import { createErrorMiddleware } from './error-middleware.js';
+import { createNotFoundFallback } from './not-found.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createLoginThrottle } from '../accounts/login-throttle.js';
+import { createSecondFactors } from '../accounts/factors/second-factors.js';
+import { createSecondFactorThrottle } from '../accounts/factors/second-factor-throttle.js';
+import { relyingPartyOf } from '../accounts/factors/relying-party.js';
 import { startCleanupInterval } from '../jobs/cleanup.js';
 import { createRevocationAuditMiddleware, listenAuditEvents } from '../oidc/listeners/audit-events.js';
 import { retiredKeyGraceSeconds } from '../oidc/keys/rotate-signing-keys.js';
 import { createRateLimitMiddleware } from './rate-limit.js';
 import { createStoreOutageMiddleware } from './store-outage.js';
+import { refuseMalformedText } from './refuse-malformed-text.js';
 import { requestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -85,18 +94,31 @@ export async function createServerApp({ config, database, redis, logger, clients
     loadCookieKeys(db, box, config.cookieKeys),
   ]);
   const accounts = createAccountService({ db, bcryptCost: config.bcryptCost });
+  // Strong authentication: the passkeys' relying party is the issuer's host;
+  // TOTP secrets are sealed with KEY_ENCRYPTION_SECRET like the signing keys.
+  const serviceName = config.branding.name ?? new URL(config.issuer).host;
+  const factors = createSecondFactors({
+    db, box, relyingParty: relyingPartyOf(config.issuer, serviceName), totpIssuer: serviceName, requiredRoles: config.mfa.requiredRoles,
+  });
   // Pages: BRAND_* variables brand every page, ours and the provider-rendered ones.
-  const branding = { productName: config.branding.name, color: config.branding.color, logoUrl: config.branding.logoUrl };
+  // Without BRAND_NAME, the issuer's host names the pages (interactions/branding.ts).
+  const branding = { productName: config.branding.name ?? defaultProductName(config.issuer), color: config.branding.color, logoUrl: config.branding.logoUrl };
   const pages = createProviderPages({ branding });
+  const site = createSitePages({ issuer: config.issuer, branding, showNextSteps: config.env !== 'production' });
   const apis = resolveResourceServers(resourceServers ?? resourceServersConfig, config.issuer, KNOWN_SCOPES);
   // The catalog plus whatever the APIs in use declare, so an API passed in
   // (rather than read from resource-servers.config.ts) has its scopes known too.
   const scopes = [...new Set([...KNOWN_SCOPES, ...apis.flatMap((api) => api.scopes)])];
-  const definitions = validateClientDefinitions(clients ?? clientsConfig, scopes, config.secretFromEnv);
+  // REDIRECT_URI_LOCALHOST applies to clients in code and made on the account pages as at registration.
+  const redirectRules = { localhost: config.protocol.redirectUriLocalhost };
+  const definitions = validateClientDefinitions(clients ?? clientsConfig, scopes, config.secretFromEnv, redirectRules);
   // Pages: the account area's own sign-in client is a client in code too (see oidc/account/).
   const synced = await syncClients(db, [...definitions, accountConsoleClient(config.issuer, config.branding.name)]);
   const audit = createAuditLog({ db, logger });
   if (synced.disabled > 0) await audit.record({ event: 'client.disabled', details: { source: 'code', count: synced.disabled } });
+  for (const { clientId, source } of await findPkceOptionalClients(db)) {
+    logger.warn({ clientId, source }, 'PKCE is optional for this client (pkce: optional): its authorization codes are not bound to a code_verifier (RFC 9700 §2.1.1)');
+  }
   const metrics = createMetrics({ poolStats: () => database.poolStats() });
   // Performance: client rows are cached between requests while a LISTEN
   // connection evicts every committed change (adapters/client-change-listener.ts).
@@ -127,7 +149,9 @@ export async function createServerApp({ config, database, redis, logger, clients
     claims: claimsByScope(),
     devicePollTracker: createDevicePollTracker(redis ? { redis, keyPrefix: config.redis.keyPrefix } : { db }),
     implicitResponseTypes: definitions.some(({ definition }) => definition.allowImplicit),
+    isOperatorLogoutTarget: (uri) => isOperatorLogoutTarget(db, uri),
     logger,
+    secondFactor: { policyFor: (accountId) => factors.policyFor(accountId) },
   });
 
   listenGrantMetrics(provider, metrics);
@@ -140,21 +164,30 @@ export async function createServerApp({ config, database, redis, logger, clients
   ];
   const interactions = createInteractionRouter({
     provider, accounts, throttle: createLoginThrottle(config, redis), audit, metrics,
+    factors, factorThrottle: createSecondFactorThrottle(config, redis),
     branding,
     csrfKey: cookieKeys[0]!,
     self: createAccountSelfService({ db, bcryptCost: config.bcryptCost }),
-    // Apps people register from the account pages are audited like the CLI's.
-    apps: createAccountAppsService({ db, supportedScopes: scopes, clients: withClientAudit(createClientService({ db, supportedScopes: scopes }), audit) }),
+    // Changes made on the account pages are audited by the pages themselves, with the person as actor (interactions/account/).
+    apps: createAccountAppsService({ db, supportedScopes: scopes, clients: createClientService({ db, supportedScopes: scopes, redirectRules }) }),
     connected: createConnectedAppsService({ db, provider }),
+    // The operator console (interactions/admin/): the CLI's services, audited per request with the operator as actor.
+    admin: createOperatorServices({
+      db, config, provider, accounts, audit, box, factors, signingKeys, clients: createClientService({ db, supportedScopes: scopes, redirectRules }),
+    }),
   });
 
   // Middleware order: identify the request, catch errors, set headers, then
   // our routes; whatever they do not answer falls through to oidc-provider.
   provider.use(requestId());
   provider.use(createRequestObserver(logger, metrics));
-  provider.use(createErrorMiddleware(logger));
+  provider.use(createErrorMiddleware(logger, site.error));
+  // Whatever nothing below answers: the styled 404 (not-found.ts).
+  provider.use(createNotFoundFallback());
   provider.use(createStoreOutageMiddleware(provider));
   provider.use(securityHeaders());
+  // NUL, control characters or invalid UTF-8 in a path or query string: a 400 before any route (issue 16 item 7).
+  provider.use(refuseMalformedText((ctx, out) => pages.error(ctx as unknown as KoaContextWithOIDC, out)));
   provider.use(createHealthRoutes(readiness, () => shuttingDown));
   provider.use(createRateLimitMiddleware(config, redis, (limiter) => metrics.rateLimitRejections.inc({ limiter })));
   provider.use(createRevocationAuditMiddleware(audit));
@@ -173,6 +206,7 @@ export async function createServerApp({ config, database, redis, logger, clients
     });
     provider.use(api.routes());
   }
+  provider.use(site.startPage);
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
 

@@ -1,31 +1,40 @@
 import type { Context, Middleware } from 'koa';
 import type { RedisClient } from '../redis/redis-client.js';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/load-config.js';
-import { createLimiter } from '../redis/create-limiter.js';
+import { AppError } from './app-error.js';
+import { createClientAuthFailures } from './client-auth-failures.js';
+import { createRequestCeilings, type CeilingEndpoint } from './request-ceilings.js';
 
-interface EndpointRule {
-  name: string;
-  matches(ctx: Context): boolean;
-  perClient: number;
-  perIp: number;
-}
+/**
+ * Rate limits on the endpoints where clients authenticate or register
+ * (oidc-provider's default routes), aimed at what an attacker does rather than
+ * at busy clients:
+ * - failed client authentications per address and per (client, address)
+ *   block that key for a while (client-auth-failures.ts);
+ * - unauthenticated floods of device authorizations and registrations are
+ *   counted per address (request-ceilings.ts), as are optional token and
+ *   introspection ceilings that are off by default.
+ * A successful token or introspection request from an unblocked address does
+ * no store round trip here. The login form has its own throttle
+ * (accounts/login-throttle.ts).
+ */
+type Endpoint = CeilingEndpoint | 'revocation' | 'pushed_authorization' | 'backchannel_authentication' | 'registration_management';
 
-interface ArmedRule {
-  rule: EndpointRule;
-  byClient: RateLimiterAbstract | undefined;
-  byIp: RateLimiterAbstract | undefined;
-}
+// POST endpoints that authenticate a client (RFC 6749 §2.3) or register one (RFC 7591).
+const POST_ENDPOINTS: Record<string, Endpoint> = {
+  '/token': 'token',
+  '/token/introspection': 'introspection',
+  '/token/revocation': 'revocation',
+  '/device/auth': 'device_authorization',
+  '/request': 'pushed_authorization',
+  '/backchannel': 'backchannel_authentication',
+  '/reg': 'registration',
+};
 
-function rules(limits: Config['rateLimit']): EndpointRule[] {
-  const post = (path: string) => (ctx: Context) => ctx.method === 'POST' && ctx.path === path;
-  return [
-    { name: 'token', matches: post('/token'), perClient: limits.tokenPerClient, perIp: limits.tokenPerIp },
-    { name: 'device_authorization', matches: post('/device/auth'), perClient: limits.deviceAuthorizationPerClient, perIp: limits.deviceAuthorizationPerIp },
-    { name: 'introspection', matches: post('/token/introspection'), perClient: limits.introspectionPerClient, perIp: limits.introspectionPerIp },
-    // Registration (RFC 7591) and its management URLs (RFC 7592): no client yet, per IP only.
-    { name: 'registration', matches: (ctx) => ctx.path === '/reg' || ctx.path.startsWith('/reg/'), perClient: 0, perIp: limits.registrationPerIp },
-  ];
+function endpointOf(ctx: Context): Endpoint | undefined {
+  // RFC 7592 management URLs, any method, authenticated by the registration access token.
+  if (ctx.path.startsWith('/reg/')) return 'registration_management';
+  return ctx.method === 'POST' ? POST_ENDPOINTS[ctx.path] : undefined;
 }
 
 /**
@@ -33,7 +42,7 @@ function rules(limits: Config['rateLimit']): EndpointRule[] {
  * Basic credentials (RFC 6749 §2.3.1, form-urlencoded inside base64) or a
  * `client_id` query parameter. A body is parsed once, by oidc-provider; clients
  * that send client_id or client_assertion in the form are bounded by the
- * per-IP limit instead.
+ * per-address limits instead.
  */
 export function claimedClientId(ctx: Context): string | undefined {
   const header = ctx.get('authorization');
@@ -53,59 +62,45 @@ export function claimedClientId(ctx: Context): string | undefined {
   return typeof query === 'string' && query ? query.slice(0, 256) : undefined;
 }
 
-function tooMany(ctx: Context, res: RateLimiterRes): void {
-  const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+/** A failed client authentication (RFC 6749 §5.2 `invalid_client`), or a refused registration token (RFC 6750 §3.1). */
+function failedAuthentication(ctx: Context, endpoint: Endpoint): boolean {
+  if (ctx.status !== 401) return false;
+  const error = (ctx.body as { error?: unknown } | null | undefined)?.error;
+  return error === 'invalid_client' || (endpoint.startsWith('registration') && error === 'invalid_token');
+}
+
+function tooMany(ctx: Context, retryAfterSeconds: number): AppError {
   // RFC 6585 §4: 429 with Retry-After. RFC 6749 §5.2 has no token-endpoint code
   // for this, so the body borrows `temporarily_unavailable` (§4.1.2.1), which
-  // clients already treat as "try again later".
-  ctx.status = 429;
-  ctx.set('Retry-After', String(seconds));
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: 'temporarily_unavailable', error_description: `too many requests; retry after ${seconds} seconds` };
+  // clients already treat as "try again later". The error middleware renders it.
+  ctx.set('Retry-After', String(retryAfterSeconds));
+  return new AppError(429, 'temporarily_unavailable', `too many requests; retry after ${retryAfterSeconds} seconds`);
 }
 
-/** A store error (Redis gone and no insurance) must not block traffic: fail open. */
-function rejection(err: unknown): RateLimiterRes | undefined {
-  return err instanceof RateLimiterRes ? err : undefined;
-}
-
-/**
- * Per-IP and per-client request limits on the token, device authorization,
- * introspection and registration endpoints. The per-IP count is taken before
- * the request; the per-client count only after a response that was not
- * `invalid_client`, so someone who merely names a client cannot spend its
- * quota (the check before the request still refuses an exhausted client).
- */
 export function createRateLimitMiddleware(config: Config, redis: RedisClient | undefined, onReject: (limiter: string) => void = () => {}): Middleware {
-  const { windowSeconds } = config.rateLimit;
-  const armed: ArmedRule[] = rules(config.rateLimit).map((rule) => ({
-    rule,
-    byClient: rule.perClient > 0 ? createLimiter(redis, { keyPrefix: `${config.redis.keyPrefix}rl:${rule.name}:client`, points: rule.perClient, durationSeconds: windowSeconds }) : undefined,
-    byIp: rule.perIp > 0 ? createLimiter(redis, { keyPrefix: `${config.redis.keyPrefix}rl:${rule.name}:ip`, points: rule.perIp, durationSeconds: windowSeconds }) : undefined,
-  }));
+  const failures = createClientAuthFailures(config, redis);
+  const ceilings = createRequestCeilings(config, redis);
 
   return async (ctx, next) => {
-    const hit = armed.find(({ rule }) => rule.matches(ctx));
-    if (!hit) return next();
-    const clientId = hit.byClient ? claimedClientId(ctx) : undefined;
-    // Both look-ups go out together: one round trip (ioredis pipelines them) instead of two.
-    const [refusedByIp, current] = await Promise.all([
-      hit.byIp ? hit.byIp.consume(ctx.ip || 'unknown').then(() => undefined, rejection) : undefined,
-      hit.byClient && clientId ? hit.byClient.get(clientId).catch(() => null) : null,
-    ]);
-    if (refusedByIp) {
-      onReject(`${hit.rule.name}:ip`);
-      return tooMany(ctx, refusedByIp);
+    const endpoint = endpointOf(ctx);
+    if (!endpoint) return next();
+    const ip = ctx.ip || 'unknown';
+    const clientId = claimedClientId(ctx);
+    const blocked = await failures.check(ip, clientId);
+    if (blocked) {
+      onReject(`auth_failures:${blocked.scope}`);
+      throw tooMany(ctx, blocked.retryAfterSeconds);
     }
-    if (!hit.byClient || !clientId) return next();
-    if (current && current.consumedPoints >= hit.rule.perClient) {
-      onReject(`${hit.rule.name}:client`);
-      return tooMany(ctx, current);
+    const ceiling = ceilings.get(endpoint);
+    const over = await ceiling?.before(ip, clientId);
+    if (over) {
+      onReject(`${endpoint}:${over.scope}`);
+      throw tooMany(ctx, over.retryAfterSeconds);
     }
     await next();
-    // Counted after the handler so failed client authentication (401) never
-    // spends a real client's quota; not awaited, the response does not wait for it.
-    if (ctx.status !== 401) hit.byClient.consume(clientId).catch(() => undefined);
+    // Awaited, so the next request from this key already sees a block just set.
+    if (failedAuthentication(ctx, endpoint)) await failures.recordFailure(ip, clientId);
+    else ceiling?.after(ctx.status, clientId);
     return undefined;
   };
 }

@@ -20,6 +20,8 @@ export interface Metrics {
   readonly refreshTokenReuse: Counter;
   /** Wrong username or password on the login page. */
   readonly loginFailures: Counter;
+  /** Account mails (reset, verification, invitation) the SMTP server did not take; `kind` names the mail. */
+  readonly mailFailures: Counter<'kind'>;
   /** Requests refused by a rate limit; `limiter` names the limit (e.g. token_per_ip). */
   readonly rateLimitRejections: Counter<'limiter'>;
   readonly adapterDuration: Histogram<'model' | 'store' | 'operation' | 'outcome'>;
@@ -53,6 +55,7 @@ export function createMetrics({ poolStats }: MetricsOptions): Metrics {
     tokensIssued: new Counter({ name: 'oidc_tokens_issued_total', help: 'Successful token endpoint responses by grant type', labelNames: ['grant_type'], registers }),
     refreshTokenReuse: new Counter({ name: 'oidc_refresh_token_reuse_total', help: 'Rotated refresh tokens presented again (the grant is revoked)', registers }),
     loginFailures: new Counter({ name: 'oidc_login_failures_total', help: 'Failed sign-ins (wrong username or password)', registers }),
+    mailFailures: new Counter({ name: 'oidc_mail_failures_total', help: 'Account mails the SMTP server did not accept, by kind', labelNames: ['kind'], registers }),
     rateLimitRejections: new Counter({ name: 'oidc_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['limiter'], registers }),
     adapterDuration: new Histogram({
       name: 'oidc_adapter_operation_duration_seconds',

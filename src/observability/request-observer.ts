@@ -4,7 +4,7 @@ import type { Metrics } from './metrics.js';
 
 // Paths answered outside any router; every other request is labelled by a
 // route name or pattern so that ids never become label values.
-const FIXED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+const FIXED_ROUTES = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
 interface OidcContextView {
   route?: string;

@@ -18,6 +18,12 @@ export const resourceServerDefinitionSchema = z.object({
   accessTokenFormat: z.enum(['opaque', 'jwt']).default('jwt'),
   /** Seconds. Short for JWT APIs: it bounds how long a revoked token still validates. */
   accessTokenTtl: z.number().int().positive().max(24 * 3600).optional(),
+  /**
+   * RFC 7662 §4: the clients (client_ids) that speak for this API at the
+   * introspection endpoint, e.g. its gateway. They may introspect access
+   * tokens whose audience is this API; any other client only its own tokens.
+   */
+  introspectingClients: z.array(z.string().min(1).max(256)).default([]),
 });
 
 export type ResourceServerDefinitionInput = z.input<typeof resourceServerDefinitionSchema>;
@@ -30,6 +36,8 @@ export interface ResourceServer {
   readonly scopes: readonly string[];
   readonly accessTokenFormat: 'opaque' | 'jwt';
   readonly accessTokenTtl: number | undefined;
+  /** Client ids entitled to introspect tokens meant for this API (RFC 7662 §4). */
+  readonly introspectingClients: readonly string[];
 }
 
 export class ResourceServerConfigError extends Error {
@@ -79,6 +87,10 @@ export function resolveResourceServers(
       if (typeof scope === 'string' && !knownScopes.includes(scope)) problems.push(`resource server ${label}: scope "${scope}" is not in the scopes catalog; declare it with a description`);
     }
     if (identifier && servers.some((server) => server.identifier === identifier)) problems.push(`resource server ${label}: defined twice`);
+    // A JWT access token is not stored, so introspection never finds it (RFC 9068 APIs validate it alone).
+    if (parsed.data.introspectingClients.length && parsed.data.accessTokenFormat !== 'opaque') {
+      problems.push(`resource server ${label}: introspectingClients needs accessTokenFormat 'opaque'`);
+    }
     if (identifier) {
       servers.push(Object.freeze({
         identifier,
@@ -86,6 +98,7 @@ export function resolveResourceServers(
         scopes: Object.freeze([...new Set(scopes)]),
         accessTokenFormat: parsed.data.accessTokenFormat,
         accessTokenTtl: parsed.data.accessTokenTtl,
+        introspectingClients: Object.freeze([...new Set(parsed.data.introspectingClients)]),
       }));
     }
   });

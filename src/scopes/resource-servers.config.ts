@@ -12,6 +12,9 @@ import { defineResourceServers } from './resource-server-definition.js';
  *     name: 'Billing API',
  *     scopes: [{ name: 'invoices:read', description: 'See your invoices' }],
  *     accessTokenFormat: 'opaque',   // the API introspects every token
+ *     // The clients that introspect tokens meant for this API (RFC 7662 §4);
+ *     // without them only a token's own client may introspect it.
+ *     introspectingClients: ['billing-gateway'],
  *   }
  */
 export const resourceServersConfig = defineResourceServers([

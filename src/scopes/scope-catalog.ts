@@ -12,8 +12,18 @@ export interface ScopeDefinition {
 
 export const SCOPE_CATALOG: readonly ScopeDefinition[] = Object.freeze([
   { name: 'openid', description: 'Know who you are when you sign in', claims: ['sub'] },
-  { name: 'profile', description: 'See your name and username', claims: ['name', 'preferred_username', 'updated_at'] },
+  // Core §5.4: the claims each of profile, email, address and phone requests.
+  {
+    name: 'profile',
+    description: 'See your name and username, and profile details such as your picture, birthdate, time zone and language',
+    claims: [
+      'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
+      'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
+    ],
+  },
   { name: 'email', description: 'See your email address', claims: ['email', 'email_verified'] },
+  { name: 'address', description: 'See your postal address', claims: ['address'] },
+  { name: 'phone', description: 'See your phone number', claims: ['phone_number', 'phone_number_verified'] },
   // Core §11: offline_access asks for a refresh token that works while the person is away.
   { name: 'offline_access', description: 'Stay connected: keep this access when you are not using the app', claims: [] },
 ]);

@@ -31,7 +31,9 @@ export function describeAdapterContract(storeName: string, harness: () => Contra
   const adapter = (model: string) => harness().factory(model);
 
   describe(`${storeName} adapter contract`, () => {
-    it.each(['AccessToken', 'RefreshToken', 'AuthorizationCode', 'Grant', 'Interaction', 'ReplayDetection'])('round-trips a %s payload, jti included', async (model) => {
+    it.each([
+      'AccessToken', 'RefreshToken', 'AuthorizationCode', 'Grant', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'BackchannelAuthenticationRequest',
+    ])('round-trips a %s payload, jti included', async (model) => {
       const id = newId(model);
       const payload = tokenPayload(model, id, { grantId: newId('grant'), resource: ['https://api.example'] });
       await adapter(model).upsert(id, payload, 600);
@@ -70,21 +72,50 @@ export function describeAdapterContract(storeName: string, harness: () => Contra
       expect(await adapter('Session').findByUid(newId('uid'))).toBeUndefined();
     });
 
-    it('finds a device code by user code, jti included (code_verification saves it again)', async () => {
+    it('finds a device code by id without its user code, which is stored only as a digest', async () => {
       const id = newId('dc');
       const userCode = `UC-${randomBytes(4).toString('hex')}`;
       const payload = tokenPayload('DeviceCode', id, { userCode, deviceInfo: { ip: '127.0.0.1' }, params: { scope: 'openid' } });
       await adapter('DeviceCode').upsert(id, payload, 600);
-      expect(await adapter('DeviceCode').findByUserCode(userCode)).toEqual(payload);
+      const { userCode: _userCode, ...withoutUserCode } = payload;
+      expect(await adapter('DeviceCode').find(id)).toEqual(withoutUserCode);
+    });
+
+    it('finds a device code by user code under a handle that saves, finds and destroys it but never consumes it', async () => {
+      const id = newId('dc');
+      const userCode = `UC-${randomBytes(4).toString('hex')}`;
+      const payload = tokenPayload('DeviceCode', id, { userCode, deviceInfo: { ip: '127.0.0.1' }, params: { scope: 'openid' } });
+      await adapter('DeviceCode').upsert(id, payload, 600);
+      const found = await adapter('DeviceCode').findByUserCode(userCode);
+      const { jti: handle, ...rest } = found as AdapterPayload;
+      const { jti: _jti, ...expected } = payload;
+      expect(rest).toEqual(expected);
+      expect(handle).toEqual(expect.any(String));
+      expect(handle).not.toBe(id);
+      // code_verification saves it again under its jti, device_resume finds it
+      // by that value and saves the approval: the device polling with the real
+      // code sees it.
+      await adapter('DeviceCode').upsert(handle as string, { ...found, inFlight: true }, 600);
+      expect(await adapter('DeviceCode').find(handle as string)).toMatchObject({ jti: handle, inFlight: true });
+      await adapter('DeviceCode').upsert(handle as string, { ...found, accountId: 'approver' }, 600);
+      expect(await adapter('DeviceCode').find(id)).toMatchObject({ jti: id, accountId: 'approver' });
+      const refused = await adapter('DeviceCode').consume(handle as string).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(errors.InvalidGrant);
+      expect(refused).not.toBeInstanceOf(AlreadyConsumedError);
+      expect((await adapter('DeviceCode').find(id))?.consumed).toBeUndefined();
+      expect(await adapter('DeviceCode').findByUserCode(userCode)).toMatchObject({ jti: handle, userCode, accountId: 'approver' });
       expect(await adapter('DeviceCode').findByUserCode('UC-none')).toBeUndefined();
-      await adapter('DeviceCode').destroy(id);
+      await adapter('DeviceCode').destroy(handle as string);
+      expect(await adapter('DeviceCode').find(id)).toBeUndefined();
       expect(await adapter('DeviceCode').findByUserCode(userCode)).toBeUndefined();
     });
 
     it('lets the newest session with a uid take it, the older one staying findable by id', async () => {
       const uid = newId('uid');
       const [first, second] = [newId('sess'), newId('sess')];
-      const session = (jti: string) => ({ iat: now(), exp: now() + 600, jti, kind: 'Session', uid, accountId: ACCOUNT_ID, loginTs: now(), authorizations: {} });
+      // One timestamp, so a payload built again for the comparison is the one saved.
+      const at = now();
+      const session = (jti: string) => ({ iat: at, exp: at + 600, jti, kind: 'Session', uid, accountId: ACCOUNT_ID, loginTs: at, authorizations: {} });
       await adapter('Session').upsert(first, session(first), 600);
       await adapter('Session').upsert(second, session(second), 600);
       expect(await adapter('Session').find(first)).toEqual(session(first));
@@ -95,7 +126,9 @@ export function describeAdapterContract(storeName: string, harness: () => Contra
     it('lets parallel first saves of sessions sharing a uid all succeed', async () => {
       const uid = newId('uid');
       const ids = Array.from({ length: 6 }, () => newId('sess'));
-      const session = (jti: string) => ({ iat: now(), exp: now() + 600, jti, kind: 'Session', uid, accountId: ACCOUNT_ID, loginTs: now(), authorizations: {} });
+      // One timestamp, so a payload built again for the comparison is the one saved.
+      const at = now();
+      const session = (jti: string) => ({ iat: at, exp: at + 600, jti, kind: 'Session', uid, accountId: ACCOUNT_ID, loginTs: at, authorizations: {} });
       await Promise.all(ids.map((id) => adapter('Session').upsert(id, session(id), 600)));
       for (const id of ids) expect(await adapter('Session').find(id)).toEqual(session(id));
       expect(ids.map((id) => session(id).jti)).toContain((await adapter('Session').find(ids[0]!))?.jti);
@@ -105,10 +138,10 @@ export function describeAdapterContract(storeName: string, harness: () => Contra
     it('lets the newest device code with a user code take it', async () => {
       const userCode = `UC-${randomBytes(4).toString('hex')}`;
       const [first, second] = [newId('dc'), newId('dc')];
-      await adapter('DeviceCode').upsert(first, tokenPayload('DeviceCode', first, { userCode }), 600);
-      await adapter('DeviceCode').upsert(second, tokenPayload('DeviceCode', second, { userCode }), 600);
-      expect(await adapter('DeviceCode').findByUserCode(userCode)).toMatchObject({ jti: second });
-      expect(await adapter('DeviceCode').find(first)).toMatchObject({ jti: first, userCode });
+      await adapter('DeviceCode').upsert(first, tokenPayload('DeviceCode', first, { userCode, params: { n: 1 } }), 600);
+      await adapter('DeviceCode').upsert(second, tokenPayload('DeviceCode', second, { userCode, params: { n: 2 } }), 600);
+      expect(await adapter('DeviceCode').findByUserCode(userCode)).toMatchObject({ userCode, params: { n: 2 } });
+      expect(await adapter('DeviceCode').find(first)).toMatchObject({ jti: first, params: { n: 1 } });
     });
 
     it('reads a non-numeric consumed value back as consumed', async () => {
@@ -202,6 +235,28 @@ export function describeAdapterContract(storeName: string, harness: () => Contra
         expect(dump).not.toContain(id);
         expect(await adapter(model).find(id)).toMatchObject({ jti: id });
       }
+    });
+
+    it('keeps no secret of a short-lived entity readable: ids, user codes, and what their payloads carry', async () => {
+      const secrets = {
+        deviceCode: newId('rawDeviceCode'), userCode: `UC-${randomBytes(6).toString('hex')}`, uid: newId('rawInteractionUid'),
+        parId: newId('rawPar'), sessionCookie: newId('rawSessionCookie'), code: newId('rawCode'), cibaId: newId('rawCiba'), replay: newId('rawReplay'),
+      };
+      await adapter('DeviceCode').upsert(secrets.deviceCode, tokenPayload('DeviceCode', secrets.deviceCode, { userCode: secrets.userCode }), 600);
+      // What oidc-provider keeps in an interaction: its uid in returnTo, the session cookie, the PAR id and a device code (handle).
+      const interaction = {
+        ...tokenPayload('Interaction', secrets.uid), returnTo: `https://issuer.example/auth/${secrets.uid}`, parJti: secrets.parId,
+        deviceCode: secrets.deviceCode, session: { accountId: ACCOUNT_ID, uid: newId('suid'), cookie: secrets.sessionCookie },
+      };
+      await adapter('Interaction').upsert(secrets.uid, interaction, 600);
+      await adapter('PushedAuthorizationRequest').upsert(secrets.parId, tokenPayload('PushedAuthorizationRequest', secrets.parId), 600);
+      await adapter('AuthorizationCode').upsert(secrets.code, tokenPayload('AuthorizationCode', secrets.code, { grantId: newId('grant') }), 600);
+      await adapter('BackchannelAuthenticationRequest').upsert(secrets.cibaId, tokenPayload('BackchannelAuthenticationRequest', secrets.cibaId), 600);
+      await adapter('ReplayDetection').upsert(secrets.replay, tokenPayload('ReplayDetection', secrets.replay), 600);
+      const dump = await harness().dump();
+      for (const secret of Object.values(secrets)) expect(dump).not.toContain(secret);
+      expect(await adapter('Interaction').find(secrets.uid)).toEqual(interaction);
+      expect(await adapter('DeviceCode').findByUserCode(secrets.userCode)).toMatchObject({ userCode: secrets.userCode });
     });
   });
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { CLIENT_CHANGE_CHANNEL, startClientChangeListener, type ClientChangeListener } from '../../adapters/client-change-listener.js';
@@ -10,6 +9,7 @@ import { createDb, type DatabaseHandle } from '../../src/db/create-db.js';
 import { upsertClientRow, updateClientRow } from '../../src/clients/clients-repository.js';
 import { TEST_DATABASE_URL } from '../support/test-env.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
+import { waitFor } from '../support/wait-for.js';
 
 let stores: TestStores;
 // A second process's view of the same schema: its own pool, its own commits.
@@ -36,14 +36,11 @@ async function changeUnheard(clientId: string, metadata: Record<string, unknown>
 
 // NOTIFY is delivered asynchronously, after the writer's commit: a listener
 // hears of a change a moment after the writer's own commit returns. No design
-// built on notifications can avoid that moment; the wait is bounded at ~1 s.
+// built on notifications can avoid that moment, so the tests wait for it.
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 1_000;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(20);
-  }
+  let last!: T;
+  await waitFor('the change to be announced', async () => { last = await read(); return accept(last); });
+  return last;
 }
 
 beforeAll(async () => {
@@ -87,10 +84,19 @@ describe('client row cache kept honest by LISTEN/NOTIFY', () => {
   it('ignores notifications about another schema', async () => {
     expect(await clients.find('cached-app')).toMatchObject({ client_name: 'v1' });
     await changeUnheard('cached-app', { client_name: 'unheard' });
-    await sql`select pg_notify(${CLIENT_CHANGE_CHANNEL}, ${'some_other_schema:cached-app'})`.execute(other.db);
-    // Our own schema's announcement after it proves the other one was heard and ignored.
-    await sql`select pg_notify(${CLIENT_CHANGE_CHANNEL}, ${`${schema}:unrelated`})`.execute(other.db);
-    await sleep(100);
+    const evicted: string[] = [];
+    const evict = listener.cache.evict.bind(listener.cache);
+    listener.cache.evict = (id: string) => { evicted.push(id); evict(id); };
+    try {
+      await sql`select pg_notify(${CLIENT_CHANGE_CHANNEL}, ${'some_other_schema:cached-app'})`.execute(other.db);
+      // Our own schema's announcement after it: notifications arrive in order
+      // on one connection, so once it is heard the other one was heard too.
+      await sql`select pg_notify(${CLIENT_CHANGE_CHANNEL}, ${`${schema}:unrelated`})`.execute(other.db);
+      await waitFor('our own announcement', () => evicted.includes('unrelated'));
+    } finally {
+      listener.cache.evict = evict;
+    }
+    expect(evicted).toEqual(['unrelated']);
     expect(await clients.find('cached-app')).toMatchObject({ client_name: 'v1' });
   });
 

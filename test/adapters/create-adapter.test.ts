@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createAdapterFactory } from '../../adapters/create-adapter.js';
+import { storageId } from '../../adapters/hashed-id.js';
 import { storeFor } from '../../adapters/store-routing.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { plainTextCodec } from './sql-harness.js';
@@ -41,7 +42,7 @@ describe('createAdapterFactory', () => {
     expect(adapter('Interaction')).toBe(adapter('Interaction'));
 
     await adapter('Interaction').upsert('int-1', { jti: 'int-1', kind: 'Interaction', iat: now(), exp: now() + 60 }, 60);
-    expect(await redis.exists(`${keyPrefix}Interaction:int-1`)).toBe(1);
+    expect(await redis.exists(`${keyPrefix}Interaction:${storageId('Interaction', 'int-1')}`)).toBe(1);
 
     await adapter('Grant').upsert('grant-1', { jti: 'grant-1', kind: 'Grant', iat: now(), exp: now() + 60 }, 60);
     expect(await stores.handle.db.selectFrom('oidc_grants').select('id').where('id', '=', 'grant-1').executeTakeFirst()).toEqual({ id: 'grant-1' });
@@ -50,7 +51,8 @@ describe('createAdapterFactory', () => {
   it('keeps short-lived models in SQL without Redis, and names a model it has no table for', async () => {
     const adapter = createAdapterFactory({ db: stores.handle.db, redis: undefined, keyPrefix: 'unused:', secrets: plainTextCodec });
     await adapter('Interaction').upsert('int-2', { jti: 'int-2', kind: 'Interaction', iat: now(), exp: now() + 60 }, 60);
-    expect(await stores.handle.db.selectFrom('oidc_interactions').select('id').where('id', '=', 'int-2').executeTakeFirst()).toEqual({ id: 'int-2' });
+    const id = storageId('Interaction', 'int-2');
+    expect(await stores.handle.db.selectFrom('oidc_interactions').select('id').where('id', '=', id).executeTakeFirst()).toEqual({ id });
     expect(() => adapter('InitialAccessToken')).toThrow(/no SQL table for oidc-provider model "InitialAccessToken"/);
   });
 });

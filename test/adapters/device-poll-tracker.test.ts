@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createDevicePollTracker, type DevicePollTracker } from '../../adapters/device-poll-tracker.js';
-import { hashId } from '../../adapters/hashed-id.js';
+import { deviceCodeHandle, hashId, storageId } from '../../adapters/hashed-id.js';
 import { createKyselyAdapterFactory } from '../../adapters/kysely-adapter.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { plainTextCodec } from './sql-harness.js';
@@ -81,6 +81,19 @@ describe('device poll state storage', () => {
     const tracker = createDevicePollTracker({ db: stores.handle.db });
     await tracker.record('unknown-code', BASE, 600, T0);
     expect(await tracker.record('unknown-code', BASE, 600, T0 + 1_000)).toEqual({ slowDown: false, interval: 5 });
+  });
+
+  it('keeps a device-code handle (the verification pages\' stand-in) away from the device\'s poll state', async () => {
+    const code = randomBytes(16).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    await createKyselyAdapterFactory(stores.handle.db, plainTextCodec)('DeviceCode')
+      .upsert(code, { jti: code, kind: 'DeviceCode', userCode: randomBytes(4).toString('hex'), iat: now, exp: now + 600 }, 600);
+    const handle = deviceCodeHandle(storageId('DeviceCode', code));
+    for (const tracker of [createDevicePollTracker({ db: stores.handle.db }), createDevicePollTracker({ redis: stores.redis as Redis, keyPrefix: stores.config.redis.keyPrefix })]) {
+      await tracker.record(code, BASE, 600, T0);
+      await tracker.record(handle, BASE, 600, T0 + 1_000);
+      expect(await tracker.record(code, BASE, 600, T0 + 6_000)).toEqual({ slowDown: false, interval: 5 });
+    }
   });
 
   it('survives a re-save of the device code (upsert leaves poll columns alone)', async () => {

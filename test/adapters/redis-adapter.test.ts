@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { storageId, userCodeDigest } from '../../adapters/hashed-id.js';
 import { createRedisAdapterFactory } from '../../adapters/redis-adapter.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { describeAdapterContract } from './adapter-contract.js';
@@ -33,11 +34,12 @@ describe('Redis adapter layout', () => {
     expect(await redis.smembers(`${prefix}grant:{${grantId}}`)).toHaveLength(2);
   });
 
-  it('indexes a user code by storage id, never by the raw device code', async () => {
+  it('indexes a digest of the user code by storage id, never by the raw device code', async () => {
     const adapters = createRedisAdapterFactory(redis, prefix);
-    await adapters('DeviceCode').upsert('dc-raw-value', { jti: 'dc-raw-value', userCode: 'ABCD-EFGH', iat: now(), exp: now() + 600 }, 600);
-    const indexed = await redis.get(`${prefix}userCode:ABCD-EFGH`);
-    expect(indexed).not.toBe('dc-raw-value');
+    await adapters('DeviceCode').upsert('dc-raw-value', { jti: 'dc-raw-value', userCode: 'ABCDEFGH', iat: now(), exp: now() + 600 }, 600);
+    expect(await redis.exists(`${prefix}userCode:ABCDEFGH`)).toBe(0);
+    const indexed = await redis.get(`${prefix}userCode:${userCodeDigest('ABCDEFGH')}`);
+    expect(indexed).toBe(storageId('DeviceCode', 'dc-raw-value'));
     expect(await redis.exists(`${prefix}DeviceCode:${indexed}`)).toBe(1);
   });
 });

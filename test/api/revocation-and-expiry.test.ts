@@ -3,11 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { createIntrospectionVerifier } from '../../src/api/access-token-verifiers.js';
 import { accessTokenOf, createBearerAuth } from '../../src/api/bearer-auth.js';
 import { requireScope } from '../../src/api/require-scope.js';
+import { loadSigningKeys } from '../../src/oidc/keys/load-signing-keys.js';
+import { createSecretBox } from '../../src/oidc/keys/secret-box.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
@@ -41,16 +43,16 @@ describe('revocation and expiry at the API: JWT (local validation) and opaque (i
   beforeAll(async () => {
     server = await startTestServer('api_lifetime', {
       resourceServers: [
-        // A two-second lifetime so expiry is observable with a short real wait (the server's clock is involved).
-        { identifier: '/api', name: 'Example API', scopes: ['profile', 'email'], accessTokenFormat: 'jwt', accessTokenTtl: 2 },
-        { identifier: OPAQUE_API, name: 'Reports', scopes: [{ name: 'reports:read', description: 'Read your reports' }], accessTokenFormat: 'opaque' },
+        { identifier: '/api', name: 'Example API', scopes: ['profile', 'email'], accessTokenFormat: 'jwt', accessTokenTtl: 300 },
+        // The opaque API names its own client as the one that introspects its tokens (RFC 7662 §4).
+        { identifier: OPAQUE_API, name: 'Reports', scopes: [{ name: 'reports:read', description: 'Read your reports' }], accessTokenFormat: 'opaque', introspectingClients: ['opaque-api'] },
       ],
     });
     await server.app.accounts.createUser({ ...user, name: 'Katherine Johnson' });
     await addTestClient(server.stores, {
       client_id: 'lifetime-app', client_secret: SECRET, redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
     });
-    // The opaque API's own confidential client, used only to introspect.
+    // The opaque API's own confidential client, used only to introspect tokens meant for it.
     await addTestClient(server.stores, { client_id: 'opaque-api', client_secret: API_SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
     config = await discover(server.issuer, 'lifetime-app', SECRET);
     service = await startOpaqueService(server.issuer);
@@ -99,15 +101,24 @@ describe('revocation and expiry at the API: JWT (local validation) and opaque (i
 
   it('JWT mode: after revocation the API still accepts the token until its short lifetime ends, then 401', async () => {
     const tokens = await tokensFor(`${server.issuer}/api`, 'openid profile offline_access');
-    const { exp } = decodeJwt(tokens.access_token);
+    const claims = decodeJwt(tokens.access_token);
     await oidc.tokenRevocation(config, tokens.refresh_token!);
 
     // The documented trade-off: local validation cannot see the revocation…
     const meanwhile = await fetch(`${server.issuer}/api/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(meanwhile.status).toBe(200);
-    // …and the token's lifetime (2 s here, 300 s for the example API) bounds it.
-    await new Promise((resolve) => { setTimeout(resolve, Math.max(0, exp! * 1000 - Date.now()) + 100); });
-    const expired = await fetch(`${server.issuer}/api/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    // …and the API's token lifetime bounds it.
+    expect(claims.exp! - claims.iat!).toBe(300);
+    // The same token once its lifetime is over, without waiting for it: re-signed
+    // with the server's own key and its times moved back past that lifetime.
+    const { kid } = decodeProtectedHeader(tokens.access_token);
+    const keys = await loadSigningKeys(server.stores.handle.db, createSecretBox(server.stores.config.keyEncryptionSecret));
+    const jwk = keys.find((key) => key.kid === kid)!;
+    const now = Math.floor(Date.now() / 1000);
+    const later = await new SignJWT({ ...claims, iat: now - 400, exp: now - 100 })
+      .setProtectedHeader({ alg: jwk.alg, kid, typ: 'at+jwt' })
+      .sign(await importJWK(jwk, jwk.alg));
+    const expired = await fetch(`${server.issuer}/api/me`, { headers: { authorization: `Bearer ${later}` } });
     expect(expired.status).toBe(401);
     expect(await expired.json()).toEqual({ error: 'invalid_token', error_description: 'the access token expired' });
     expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"');

@@ -32,8 +32,10 @@ describe('audit trail', () => {
   afterAll(async () => { await server.close(); });
 
   const rows = (event: string) => server.stores.handle.db.selectFrom('audit_events').selectAll().where('event', '=', event).orderBy('id').execute();
+  // Events written beside a response land a moment later: wait for them. The
+  // bound is a safety net far above what a loaded machine needs, not a timing.
   async function eventually(event: string, count = 1) {
-    for (let i = 0; i < 50; i += 1) {
+    for (let i = 0; i < 600; i += 1) {
       const found = await rows(event);
       if (found.length >= count) return found;
       await new Promise((resolve) => { setTimeout(resolve, 20); });

@@ -1,11 +1,12 @@
 import { jest } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
-import { discover } from '../support/oidc-flow.js';
+import { discover, oauthErrorOf } from '../support/oidc-flow.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOwnTables } from '../support/test-stores.js';
 
 const API_SECRET = 'cli-clients-api-secret-0123456789-0123456789';
+const API = 'https://resource-api.example.com/';
 const CODE_SECRET = 'cli-clients-code-secret-0123456789-01234567';
 
 // Every CLI call is a real process (tsx compiles on start): slow on a loaded machine.
@@ -32,8 +33,10 @@ describe('clients CLI, driven as a real process against the server\'s database',
     server = await startTestServer('cli_clients', {
       env: { CODE_CLIENT_SECRET: CODE_SECRET },
       clients: [{ clientId: 'code-client', name: 'In code', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['openid'], secretEnv: 'CODE_CLIENT_SECRET' }],
+      // RFC 7662 §4: the API's own client may introspect the tokens meant for it.
+      resourceServers: [{ identifier: API, name: 'Resource API', scopes: ['profile'], accessTokenFormat: 'opaque', introspectingClients: ['resource-api'] }],
     });
-    // A resource server that introspects other clients' tokens.
+    // A resource server that introspects other clients' tokens for its API.
     await addTestClient(server.stores, { client_id: 'resource-api', client_secret: API_SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
     api = await discover(server.issuer, 'resource-api', API_SECRET);
   });
@@ -42,7 +45,7 @@ describe('clients CLI, driven as a real process against the server\'s database',
   const cli = (args: string[]) => runCli(server.stores, args);
 
   async function createBatchClient(): Promise<{ clientId: string; secret: string; stdout: string }> {
-    const created = await cli(['clients', 'create', '--name', 'Nightly batch', '--type', 'confidential', '--grant-type', 'client_credentials', '--scope', 'openid']);
+    const created = await cli(['clients', 'create', '--name', 'Nightly batch', '--type', 'confidential', '--grant-type', 'client_credentials', '--scope', 'openid', '--scope', 'profile']);
     expect(created.code).toBe(0);
     expect(created.stderr).toContain('shown only this once');
     return { clientId: field(created.stdout, 'client_id'), secret: field(created.stdout, 'client_secret'), stdout: created.stdout };
@@ -85,13 +88,13 @@ describe('clients CLI, driven as a real process against the server\'s database',
   it('validates with the same rules as clients in code: one line naming the problem, exit code 1, nothing stored', async () => {
     const before = await server.stores.handle.db.selectFrom('clients').select('client_id').execute();
     for (const [args, message] of [
-      [['--type', 'confidential', '--redirect-uri', 'http://app.example.com/cb'], /redirect URI "http:\/\/app\.example\.com\/cb" must use https/],
+      [['--type', 'confidential', '--redirect-uri', 'http://app.example.com/cb'], /redirect URI 'http:\/\/app\.example\.com\/cb' must use https/],
       [['--type', 'public', '--redirect-uri', 'https://app.example.com/cb#x'], /must not contain a fragment/],
-      [['--type', 'public', '--application-type', 'native', '--redirect-uri', 'http://localhost:8080/cb'], /not the name localhost/],
+      [['--type', 'public', '--application-type', 'native', '--redirect-uri', 'http://localhost.example.com:8080/cb'], /plain http is allowed only for loopback hosts/],
+      [['--type', 'public', '--redirect-uri', 'https://app.example.com/cb', '--pkce', 'optional'], /a public client always uses PKCE/],
       [['--type', 'public', '--redirect-uri', 'com.example.app:/cb'], /private-use URI schemes are for native clients/],
       [['--type', 'public', '--grant-type', 'client_credentials'], /client_credentials needs a confidential client/],
       [['--type', 'confidential', '--redirect-uri', 'https://app.example.com/cb', '--scope', 'admin'], /scope "admin" is not in the scopes catalog/],
-      [['--type', 'confidential', '--redirect-uri', 'https://app.example.com/cb', '--grant-type', 'implicit'], /implicit response types are legacy/],
       [['--type', 'secret-ish', '--redirect-uri', 'https://app.example.com/cb'], /type/],
       [['--type', 'confidential'], /authorization_code needs at least one redirect URI/],
     ] as const) {
@@ -112,7 +115,7 @@ describe('clients CLI, driven as a real process against the server\'s database',
     expect(rotated.code).toBe(0);
     const fresh = field(rotated.stdout, 'client_secret');
     expect(fresh).not.toBe(secret);
-    await expect(oidc.clientCredentialsGrant(await discover(server.issuer, clientId, secret))).rejects.toMatchObject({ error: 'invalid_client' });
+    expect(await oauthErrorOf(oidc.clientCredentialsGrant(await discover(server.issuer, clientId, secret)))).toBe('invalid_client');
     expect((await oidc.clientCredentialsGrant(await discover(server.issuer, clientId, fresh))).access_token).toBeDefined();
     expect(await dumpEveryTable(server)).not.toContain(fresh);
     expect(await cli(['clients', 'rotate-secret', 'spa-app'])).toMatchObject({ code: 1, stderr: 'error: Client "spa-app" does not authenticate with a client secret\n' });
@@ -121,19 +124,20 @@ describe('clients CLI, driven as a real process against the server\'s database',
   it('disable and delete revoke the client\'s tokens at once and lock it out', async () => {
     const { clientId, secret } = await createBatchClient();
     const config = await discover(server.issuer, clientId, secret);
-    const token = (await oidc.clientCredentialsGrant(config)).access_token;
+    const forApi = { resource: API, scope: 'profile' };
+    const token = (await oidc.clientCredentialsGrant(config, forApi)).access_token;
     expect((await oidc.tokenIntrospection(api, token)).active).toBe(true);
 
     expect(await cli(['clients', 'disable', clientId])).toMatchObject({ code: 0 });
     expect((await oidc.tokenIntrospection(api, token)).active).toBe(false);
-    await expect(oidc.clientCredentialsGrant(config)).rejects.toMatchObject({ error: 'invalid_client' });
+    expect(await oauthErrorOf(oidc.clientCredentialsGrant(config))).toBe('invalid_client');
     expect((await cli(['clients', 'show', clientId])).stdout).toContain('status: disabled\n');
 
     expect(await cli(['clients', 'enable', clientId])).toMatchObject({ code: 0 });
-    const again = (await oidc.clientCredentialsGrant(config)).access_token;
+    const again = (await oidc.clientCredentialsGrant(config, forApi)).access_token;
     expect(await cli(['clients', 'delete', clientId])).toMatchObject({ code: 0, stdout: `deleted client ${clientId}\n` });
     expect((await oidc.tokenIntrospection(api, again)).active).toBe(false);
-    await expect(oidc.clientCredentialsGrant(config)).rejects.toMatchObject({ error: 'invalid_client' });
+    expect(await oauthErrorOf(oidc.clientCredentialsGrant(config))).toBe('invalid_client');
     expect(await cli(['clients', 'show', clientId])).toMatchObject({ code: 1, stderr: `error: No client with id "${clientId}"\n` });
   });
 

@@ -30,8 +30,8 @@ describe('users CLI, driven as a real process against the server\'s database', (
   const cli = (args: string[], input?: string) => runCli(server.stores, args, input);
 
   /** Signs in over HTTP; the tokens, or undefined when the login page refused the credentials. */
-  async function signIn(username: string, password: string) {
-    const { url, codeVerifier, state } = await buildAuthorization(config, { redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent' });
+  async function signIn(username: string, password: string, scope = 'openid offline_access') {
+    const { url, codeVerifier, state } = await buildAuthorization(config, { redirect_uri: REDIRECT_URI, scope, prompt: 'consent' });
     const browser = new HttpBrowser(server.issuer);
     const page = await browser.follow(url.toString());
     const login = readForm(await page.response.text(), /\/login$/);
@@ -78,13 +78,47 @@ describe('users CLI, driven as a real process against the server\'s database', (
   it('lists and shows users, with the last login recorded', async () => {
     const list = await cli(['users', 'list']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^[0-9a-f-]{36}\talice\tstaff\tactive\n$/);
+    expect(list.stdout).toMatch(/^ID\tUSERNAME\tROLE\tSTATUS\n[0-9a-f-]{36}\talice\tstaff\tactive\n$/);
     const show = await cli(['users', 'show', 'Alice']);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain('username: alice\n');
     expect(show.stdout).toContain('name: Alice\n');
     expect(show.stdout).toMatch(/last login: \d{4}-\d\d-\d\dT/);
     expect(show.stdout).not.toMatch(/\$2[aby]\$/);
+  });
+
+  it('sets standard claims (OpenID Connect Core §5.1) with users update, which apps then receive by scope', async () => {
+    const updated = await cli([
+      'users', 'update', 'alice', '--given-name', 'Alice', '--family-name', 'Liddell', '--picture', 'https://img.example.com/alice.png',
+      '--birthdate', '1852-05-04', '--zoneinfo', 'Europe/London', '--locale', 'en-GB', '--email', 'alice@example.com', '--email-verified', 'true',
+      '--phone-number', '+44 1865 270000', '--phone-number-verified', 'true', '--locality', 'Oxford', '--country', 'United Kingdom',
+    ]);
+    expect(updated).toMatchObject({ code: 0, stderr: '' });
+    expect(updated.stdout).toContain('given_name: Alice\n');
+    expect(updated.stdout).toContain('email: alice@example.com (verified)\n');
+    expect(updated.stdout).toContain('address: {"locality":"Oxford","country":"United Kingdom"}\n');
+
+    const tokens = (await signIn('alice', PASSWORD, 'openid profile email phone address'))!;
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    expect(userinfo).toMatchObject({
+      given_name: 'Alice', family_name: 'Liddell', picture: 'https://img.example.com/alice.png', birthdate: '1852-05-04',
+      zoneinfo: 'Europe/London', locale: 'en-GB', email: 'alice@example.com', email_verified: true,
+      phone_number: '+441865270000', phone_number_verified: true, address: { locality: 'Oxford', country: 'United Kingdom' },
+    });
+    const narrow = (await signIn('alice', PASSWORD, 'openid email'))!;
+    expect(await oidc.fetchUserInfo(config, narrow.access_token, narrow.claims()!.sub))
+      .toEqual({ sub: tokens.claims()!.sub, email: 'alice@example.com', email_verified: true });
+
+    // An empty value removes a claim; a bad value changes nothing and says why, on one line.
+    expect(await cli(['users', 'update', 'alice', '--picture', '', '--locality', ''])).toMatchObject({ code: 0 });
+    const refused = await cli(['users', 'update', 'alice', '--given-name', 'Alicia', '--birthdate', 'May 4th', '--website', 'ftp://x.example']);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe('error: Invalid account details: website: must be an http or https URL; birthdate: must be YYYY or YYYY-MM-DD\n');
+    expect(await cli(['users', 'update', 'alice', '--email-verified', 'yes'])).toMatchObject({ code: 1, stderr: 'error: --email-verified must be true or false\n' });
+    const show = await cli(['users', 'show', 'alice']);
+    expect(show.stdout).toContain('given_name: Alice\n');
+    expect(show.stdout).not.toContain('picture:');
+    expect(show.stdout).toContain('address: {"country":"United Kingdom"}\n');
   });
 
   it('sets a new password from stdin: the old one stops working, the new one works', async () => {

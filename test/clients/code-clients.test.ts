@@ -6,11 +6,13 @@ import { createServerApp } from '../../src/http/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createTestStores, describeOwnTables, type TestStores } from '../support/test-stores.js';
-import { discover } from '../support/oidc-flow.js';
+import { discover, oauthErrorOf } from '../support/oidc-flow.js';
 
 const FIRST_SECRET = 'billing-batch-secret-one-0123456789-0123456789';
 const SECOND_SECRET = 'billing-batch-secret-two-0123456789-0123456789';
 
+const LEDGER = 'https://ledger.example.com/';
+const LEDGER_API = { identifier: LEDGER, name: 'Ledger', scopes: ['profile'], accessTokenFormat: 'opaque' as const, introspectingClients: ['ledger-api'] };
 const batch = (overrides: Partial<ClientDefinitionInput> = {}): ClientDefinitionInput => ({
   clientId: 'billing-batch', name: 'Billing batch', type: 'confidential', grantTypes: ['client_credentials'],
   scopes: ['openid'], secretEnv: 'BILLING_BATCH_SECRET', ...overrides,
@@ -35,7 +37,8 @@ describe('clients defined in code', () => {
 
   async function restart(clients: ClientDefinitionInput[], env: Record<string, string> = {}): Promise<TestServer> {
     await server?.close({ keepStores: true });
-    server = await startTestServer('code_clients', { stores, clients, env });
+    // The ledger API's own client introspects the tokens meant for it (RFC 7662 §4).
+    server = await startTestServer('code_clients', { stores, clients, env, resourceServers: [LEDGER_API] });
     return server;
   }
 
@@ -44,7 +47,7 @@ describe('clients defined in code', () => {
     ['https://*.example.com/cb', 'web', /wildcards/],
     ['https://billing.example.com/cb#done', 'web', /fragment/],
     ['https://user:pw@billing.example.com/cb', 'web', /user information/],
-    ['http://localhost:8080/cb', 'native', /not the name localhost/],
+    ['http://localhost.example.com:8080/cb', 'native', /only for loopback hosts/],
     ['https://127.0.0.1/cb', 'native', /loopback/],
     ['com.example.billing:/cb', 'web', /private-use URI schemes are for native clients/],
     ['billing:/cb', 'native', /reverse-domain/],
@@ -61,7 +64,7 @@ describe('clients defined in code', () => {
     expect(error).toBeInstanceOf(ClientConfigError);
     const message = (error as Error).message;
     expect(message).toContain('client shop-web');
-    expect(message).toContain(JSON.stringify(uri));
+    expect(message).toContain(`'${uri}'`);
     expect(message).toMatch(rule);
   });
 
@@ -101,7 +104,7 @@ describe('clients defined in code', () => {
     await expect(oidc.clientCredentialsGrant(config, { scope: 'profile' })).rejects.toMatchObject({ error: 'invalid_scope' });
 
     running = await restart([batch({ name: 'Billing nightly', scopes: ['openid', 'profile'] })], { BILLING_BATCH_SECRET: SECOND_SECRET });
-    await expect(oidc.clientCredentialsGrant(await discover(running.issuer, 'billing-batch', FIRST_SECRET))).rejects.toMatchObject({ error: 'invalid_client' });
+    expect(await oauthErrorOf(oidc.clientCredentialsGrant(await discover(running.issuer, 'billing-batch', FIRST_SECRET)))).toBe('invalid_client');
     config = await discover(running.issuer, 'billing-batch', SECOND_SECRET);
     expect((await oidc.clientCredentialsGrant(config, { scope: 'profile' })).scope).toBe('profile');
     const row = await stores.handle.db.selectFrom('clients').selectAll().where('client_id', '=', 'billing-batch').executeTakeFirstOrThrow();
@@ -112,11 +115,13 @@ describe('clients defined in code', () => {
   it('disables a client removed from the code: invalid_client, and its tokens stop introspecting active', async () => {
     const api = batch({ clientId: 'ledger-api', name: 'Ledger API', secretEnv: 'LEDGER_API_SECRET' });
     const env = { BILLING_BATCH_SECRET: FIRST_SECRET, LEDGER_API_SECRET: SECOND_SECRET };
-    let running = await restart([batch(), api], env);
-    const token = (await oidc.clientCredentialsGrant(await discover(running.issuer, 'billing-batch', FIRST_SECRET))).access_token;
+    let running = await restart([batch({ scopes: ['openid', 'profile'] }), api], env);
+    const batchConfig = await discover(running.issuer, 'billing-batch', FIRST_SECRET);
+    const token = (await oidc.clientCredentialsGrant(batchConfig, { resource: LEDGER, scope: 'profile' })).access_token;
+    expect((await oidc.tokenIntrospection(await discover(running.issuer, 'ledger-api', SECOND_SECRET), token)).active).toBe(true);
 
     running = await restart([api], env);
-    await expect(oidc.clientCredentialsGrant(await discover(running.issuer, 'billing-batch', FIRST_SECRET))).rejects.toMatchObject({ error: 'invalid_client' });
+    expect(await oauthErrorOf(oidc.clientCredentialsGrant(await discover(running.issuer, 'billing-batch', FIRST_SECRET)))).toBe('invalid_client');
     const introspection = await oidc.tokenIntrospection(await discover(running.issuer, 'ledger-api', SECOND_SECRET), token);
     expect(introspection).toEqual({ active: false });
     const row = await stores.handle.db.selectFrom('clients').select(['active', 'source']).where('client_id', '=', 'billing-batch').executeTakeFirstOrThrow();

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { hashClientSecret } from '../../src/clients/client-secret.js';
@@ -6,6 +5,7 @@ import { updateClientRow } from '../../src/clients/clients-repository.js';
 import { createDb, type DatabaseHandle } from '../../src/db/create-db.js';
 import { TEST_DATABASE_URL } from '../support/test-env.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SECRET = 'cache-secret-0123456789-0123456789-abcdefgh';
 const ROTATED = 'cache-rotated-0123456789-0123456789-abcdefg';
@@ -15,14 +15,11 @@ const LATER = 'cache-later-0123456789-0123456789-abcdefghi';
 // evicted by LISTEN/NOTIFY. NOTIFY reaches the server a moment after the
 // writer's commit returns, over another connection: that moment is inherent to
 // asynchronous notification, so assertions right after a write made elsewhere
-// poll for at most ~1 s.
+// wait for the announcement to arrive.
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 1_000;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(20);
-  }
+  let last!: T;
+  await waitFor('the change to be announced', async () => { last = await read(); return accept(last); });
+  return last;
 }
 
 describe('client rows cached across requests, evicted everywhere on change', () => {

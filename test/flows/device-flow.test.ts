@@ -1,4 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { hashId } from '../../adapters/hashed-id.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 import { HttpBrowser, readForm } from '../support/http-browser.js';
 import { completeInteractions } from '../support/oidc-flow.js';
@@ -10,7 +11,9 @@ describe('device authorization grant (RFC 8628)', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer('device_flow', { env: { DEVICE_POLL_INTERVAL: '1' } });
+    // An interval no test run can outlast between two back-to-back polls: an
+    // early poll is early on any machine. "Waiting" is done in the store.
+    server = await startTestServer('device_flow', { env: { DEVICE_POLL_INTERVAL: '60' } });
     await server.app.accounts.createUser(user);
     await addTestClient(server.stores, {
       client_id: 'tv-app', token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT, 'refresh_token'], response_types: [], redirect_uris: [],
@@ -23,6 +26,12 @@ describe('device authorization grant (RFC 8628)', () => {
     return { status: response.status, body: await response.json() as Record<string, string> };
   }
   const poll = (deviceCode: string) => post('/token', { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'tv-app' });
+
+  /** As if the device had waited: its last poll moves `ms` into the past (adapters/redis-device-poll-tracker.ts). */
+  async function waitedSinceLastPoll(deviceCode: string, ms: number): Promise<void> {
+    const key = `${server.stores.config.redis.keyPrefix}DeviceCode:poll:${hashId(deviceCode)}`;
+    expect(await (server.stores.redis as Redis).hincrby(key, 'last', -ms)).toBeGreaterThan(0);
+  }
 
   async function approve(start: string, method: 'complete' | 'typed', typed?: string) {
     const browser = new HttpBrowser(server.issuer);
@@ -42,17 +51,22 @@ describe('device authorization grant (RFC 8628)', () => {
     return completeInteractions(browser, next, user);
   }
 
-  it('answers with an interval, slows down fast pollers by 5 s, then issues tokens once', async () => {
+  it('answers with an interval, slows down early pollers by 5 s each time, lets an on-time poll through, then issues tokens once', async () => {
     const authorization = await post('/device/auth', { client_id: 'tv-app', scope: 'openid offline_access' });
     expect(authorization.status).toBe(200);
-    expect(authorization.body).toMatchObject({ interval: 1, verification_uri: `${server.issuer}/device` });
+    expect(authorization.body).toMatchObject({ interval: 60, verification_uri: `${server.issuer}/device` });
     const { device_code: deviceCode, verification_uri_complete: complete } = authorization.body;
 
     expect((await poll(deviceCode)).body.error).toBe('authorization_pending');
-    expect((await poll(deviceCode)).body.error).toBe('slow_down');
-    // The interval is now 6 s, so waiting the original 1 s is still too fast.
-    await sleep(1200);
-    expect((await poll(deviceCode)).body.error).toBe('slow_down');
+    // RFC 8628 §3.5: each early poll adds 5 s "for all subsequent requests".
+    expect((await poll(deviceCode)).body).toMatchObject({ error: 'slow_down', error_description: expect.stringContaining('65 seconds') });
+    expect((await poll(deviceCode)).body).toMatchObject({ error: 'slow_down', error_description: expect.stringContaining('70 seconds') });
+    // Waiting the original 60 s is still too early for the grown interval ...
+    await waitedSinceLastPoll(deviceCode, 60_000);
+    expect((await poll(deviceCode)).body).toMatchObject({ error: 'slow_down', error_description: expect.stringContaining('75 seconds') });
+    // ... waiting all of it is on time.
+    await waitedSinceLastPoll(deviceCode, 75_000);
+    expect((await poll(deviceCode)).body.error).toBe('authorization_pending');
 
     const done = await approve(complete, 'complete');
     expect(done.status).toBe(200);

@@ -6,7 +6,7 @@ const INITIAL_TOKEN = 'initial-access-token-redirects-0123456789-0123';
 // registration (RFC 7591) applies it: the same rules as clients in code and the CLI.
 describe('redirect URI rules at dynamic registration', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer('registration_redirects', { env: { REGISTRATION_TOKEN: INITIAL_TOKEN } }); });
+  beforeAll(async () => { server = await startTestServer('registration_redirects', { env: { REGISTRATION_TOKEN: INITIAL_TOKEN, RATE_LIMIT_REGISTRATION_PER_IP: '0' } }); });
   afterAll(async () => { await server.close(); });
 
   function register(metadata: Record<string, unknown>) {
@@ -24,6 +24,9 @@ describe('redirect URI rules at dynamic registration', () => {
     ['com.example.app:/oauth2redirect', 'native'],
     ['http://127.0.0.1/cb', 'native'],
     ['https://app.example.com/claimed', 'native'],
+    // RFC 8252 §8.3: localhost is NOT RECOMMENDED, not forbidden (REDIRECT_URI_LOCALHOST=allow, the default).
+    ['http://localhost:3000/cb', 'web'],
+    ['http://localhost:8080/cb', 'native'],
   ])('accepts %s for a %s client', async (uri, applicationType) => {
     const response = await register({ redirect_uris: [uri], application_type: applicationType });
     expect(response.status).toBe(201);
@@ -35,13 +38,11 @@ describe('redirect URI rules at dynamic registration', () => {
 
   it.each([
     ['http://app.example.com/cb', 'web', /must use https/],
-    ['http://localhost:3000/cb', 'web', /localhost/],
     ['https://*.example.com/cb', 'web', /wildcards/],
     ['https://app.example.com/cb#frag', 'web', /fragment/],
     ['https://user:pw@app.example.com/cb', 'web', /user information/],
-    ['com.example.app:/cb', 'web', /web uris|native/],
     ['/relative/cb', 'web', /valid uris|absolute/],
-    ['http://localhost:8080/cb', 'native', /localhost/],
+    ['http://localhost.example.com/cb', 'native', /loopback hosts/],
     ['https://127.0.0.1/cb', 'native', /127\.0\.0\.1|loopback/],
     ['myapp:/cb', 'native', /reverse-domain/],
     ['javascript:alert(1)', 'native', /javascript/],
@@ -53,7 +54,14 @@ describe('redirect URI rules at dynamic registration', () => {
     expect(body.error).toBe('invalid_redirect_uri');
     expect(body.error_description).toMatch(/^redirect_uris/);
     expect(body.error_description).toMatch(rule);
+    expect(body.error_description).not.toContain('"');
     expect(await server.stores.handle.db.selectFrom('clients').select('client_id').execute()).toHaveLength(before.length);
+  });
+
+  it('records a client declared web with only a private-use scheme redirect as native (RFC 7591 §3.2.1)', async () => {
+    const response = await register({ redirect_uris: ['com.example.app:/cb'], application_type: 'web' });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ application_type: 'native', redirect_uris: ['com.example.app:/cb'] });
   });
 
   it('refuses a bad post-logout redirect URI with invalid_client_metadata (not RFC 7591 metadata)', async () => {
@@ -73,5 +81,34 @@ describe('redirect URI rules at dynamic registration', () => {
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata' });
     }
+  });
+});
+
+describe('redirect URI rules at dynamic registration with REDIRECT_URI_LOCALHOST=deny', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('registration_redirects_deny', { env: { REGISTRATION_TOKEN: INITIAL_TOKEN, REDIRECT_URI_LOCALHOST: 'deny' } });
+  });
+  afterAll(async () => { await server.close(); });
+
+  async function register(metadata: Record<string, unknown>) {
+    const response = await fetch(`${server.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL_TOKEN}` },
+      body: JSON.stringify({ client_name: 'Redirect test', ...metadata }),
+    });
+    return { status: response.status, body: await response.json() as Record<string, string> };
+  }
+
+  it.each(['web', 'native'])('refuses http://localhost for a %s client, naming the setting', async (applicationType) => {
+    const { status, body } = await register({ redirect_uris: ['http://localhost:8080/cb'], application_type: applicationType });
+    expect(status).toBe(400);
+    expect(body.error).toBe('invalid_redirect_uri');
+    expect(body.error_description).toMatch(/not the name localhost.*REDIRECT_URI_LOCALHOST=deny/);
+  });
+
+  it('still accepts the loopback IP literals', async () => {
+    const { status } = await register({ redirect_uris: ['http://127.0.0.1:8080/cb', 'http://[::1]:8080/cb'], application_type: 'native' });
+    expect(status).toBe(201);
   });
 });

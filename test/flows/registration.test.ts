@@ -39,10 +39,10 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_token' });
   });
 
-  it('answers malformed JSON with invalid_request, not a 5xx', async () => {
+  it('answers malformed JSON with invalid_client_metadata (RFC 7591 §3.2.2), not a 5xx', async () => {
     const response = await register('{"redirect_uris": [', INITIAL_TOKEN);
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata' });
   });
 
   it('refuses client_secret_jwt, which cannot work with hashed secrets', async () => {

@@ -4,6 +4,7 @@ import { runCleanup } from '../../src/jobs/cleanup.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
+import { waitFor } from '../support/wait-for.js';
 
 async function seed(stores: TestStores, table: ModelTableName, prefix: string, count: number, state: 'expired' | 'live' | 'consumed-old' | 'consumed-new') {
   const rows = Array.from({ length: count }, (_, i) => ({
@@ -62,11 +63,7 @@ describe('cleanup inside the server (CLEANUP_INTERVAL_SECONDS)', () => {
 
   it('removes expired rows on its own', async () => {
     await seed(server.stores, 'oidc_grants', 'interval', 3, 'expired');
-    let remaining = 3;
-    for (let i = 0; i < 30 && remaining > 0; i += 1) {
-      await new Promise((resolve) => { setTimeout(resolve, 100); });
-      remaining = await countRows(server.stores, 'oidc_grants');
-    }
-    expect(remaining).toBe(0);
+    await waitFor('the interval job to remove the rows', async () => (await countRows(server.stores, 'oidc_grants')) === 0);
+    expect(await countRows(server.stores, 'oidc_grants')).toBe(0);
   });
 });

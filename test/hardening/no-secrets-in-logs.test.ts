@@ -3,6 +3,7 @@ import { HttpBrowser } from '../support/http-browser.js';
 import { LogSink } from '../support/log-sink.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 const REDIRECT_URI = 'https://logs.example.com/cb';
 const SECRET = 'logs-client-secret-0123456789-0123456789-0123';
@@ -62,7 +63,13 @@ describe('no token, secret or password in the logs or the audit trail', () => {
     })).json() as { client_secret: string; registration_access_token: string };
     secrets.add(registered.client_secret);
     secrets.add(registered.registration_access_token);
-    await new Promise((resolve) => { setTimeout(resolve, 100); }); // listeners' audit writes
+    // Listeners write their audit events beside the responses: wait until every one has landed.
+    const expected = ['token.revoked', 'client.created'];
+    await waitFor('the listeners\' audit events', async () => {
+      const events = new Set((await server.stores.handle.db.selectFrom('audit_events').select('event').execute()).map((row) => row.event));
+      if (!expected.every((event) => events.has(event))) throw new Error(`found only ${[...events].join(', ')}`);
+      return true;
+    });
 
     expect(lines.length).toBeGreaterThan(0);
     const logText = lines.join('\n');

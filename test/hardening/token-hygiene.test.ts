@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { HttpBrowser } from '../support/http-browser.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 const REDIRECT_URI = 'https://hygiene.example.com/cb';
 const SECRET = 'hygiene-client-secret-0123456789-0123456789';
@@ -37,13 +38,11 @@ describe('token hygiene through HTTP', () => {
   const isActive = async (token: string) => (await oidc.tokenIntrospection(web, token)).active;
 
   async function auditEvents(event: string) {
-    // Listener writes run beside the response; give them a moment (bounded).
-    for (let i = 0; i < 50; i += 1) {
+    // Listener writes run beside the response: wait for them to land.
+    return waitFor(`an ${event} audit event`, async () => {
       const rows = await server.stores.handle.db.selectFrom('audit_events').selectAll().where('event', '=', event).execute();
-      if (rows.length) return rows;
-      await new Promise((resolve) => { setTimeout(resolve, 20); });
-    }
-    return [];
+      return rows.length ? rows : undefined;
+    });
   }
 
   it('revokes the access and refresh token already issued from a code when the code is replayed', async () => {

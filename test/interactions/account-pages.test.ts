@@ -39,6 +39,20 @@ describe('account area', () => {
     return { status: response.status, location: response.headers.get('location'), html: await response.text() };
   }
 
+  /** Registers an app; the POST answers 303 to the app's page, which shows a secret once (one-time-secret.ts). */
+  async function register(browser: HttpBrowser, fields: Record<string, string>) {
+    const created = await post(browser, '/account/apps', fields);
+    expect(created.status).toBe(303);
+    expect(created.location).toMatch(/^\/account\/apps\/[^/?]+\?done=registered$/);
+    const clientId = decodeURIComponent(/^\/account\/apps\/([^/?]+)/.exec(created.location!)![1]!);
+    const shown = await page(browser, created.location!);
+    return { clientId, html: shown.html, secret: secretIn(shown.html), location: created.location! };
+  }
+
+  function secretIn(html: string): string | undefined {
+    return /<textarea[^>]*id="client-secret"[^>]*>([^<]+)<\/textarea>/.exec(html)?.[1];
+  }
+
   it('sends a signed-out visitor through sign-in and back to the page asked for', async () => {
     const { html, url } = await signIn(ada, '/account/connected');
     expect(new URL(url).pathname).toBe('/account/connected');
@@ -93,21 +107,20 @@ describe('account area', () => {
 
   it('registers, rotates and deletes an app; the old secret stops working at once', async () => {
     const { browser } = await signIn(ada);
-    const created = await post(browser, '/account/apps', { name: 'Ada Web', kind: 'web', redirect_uris: 'https://ada.example.com/cb' });
-    expect(created.status).toBe(201);
-    const clientId = /<code class="select-all">([^<]+)<\/code>/.exec(created.html)![1];
-    const secret = /id="client-secret"[^>]*value="([^"]+)"/.exec(created.html)?.[1] ?? /value="([^"]+)"[^>]*id="client-secret"/.exec(created.html)![1];
+    const { clientId, secret: shownSecret } = await register(browser, { name: 'Ada Web', kind: 'web', redirect_uris: 'https://ada.example.com/cb' });
+    const secret = shownSecret!;
     expect(await introspectWith(clientId, secret)).toBe(200);
     expect((await page(browser, `/account/apps/${clientId}`)).html).not.toContain(secret);
 
     const rotated = await post(browser, `/account/apps/${clientId}/rotate`, {});
-    const fresh = /value="([A-Za-z0-9_-]{43,})"/.exec(rotated.html)![1];
+    expect(rotated).toMatchObject({ status: 303, location: `/account/apps/${encodeURIComponent(clientId)}?done=rotated` });
+    const fresh = secretIn((await page(browser, rotated.location!)).html)!;
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(fresh).not.toBe(secret);
     expect(await introspectWith(clientId, secret)).toBe(401);
     expect(await introspectWith(clientId, fresh)).toBe(200);
 
-    const spa = await post(browser, '/account/apps', { name: 'Ada SPA', kind: 'spa', redirect_uris: 'https://spa.ada.example.com/cb' });
-    expect(spa.status).toBe(201);
+    const spa = await register(browser, { name: 'Ada SPA', kind: 'spa', redirect_uris: 'https://spa.ada.example.com/cb' });
     expect(spa.html).toContain('it has no secret');
     expect(spa.html).not.toContain('id="client-secret"');
 
@@ -119,8 +132,7 @@ describe('account area', () => {
 
   it('shows only own apps to a user, every client to staff, and lets only a superuser mark first-party', async () => {
     const owner = await signIn(ada);
-    const created = await post(owner.browser, '/account/apps', { name: 'Ada Device', kind: 'device', redirect_uris: '' });
-    const clientId = /<code class="select-all">([^<]+)<\/code>/.exec(created.html)![1];
+    const { clientId } = await register(owner.browser, { name: 'Ada Device', kind: 'device', redirect_uris: '' });
 
     const staff = await signIn(bob);
     expect((await page(staff.browser, '/account/apps')).html).toContain('Ada Device');
@@ -142,8 +154,7 @@ describe('account area', () => {
   it('keeps other users out of an app', async () => {
     await server.app.accounts.createUser({ username: 'eve', password: 'eve-password-1' });
     const owner = await signIn(ada);
-    const created = await post(owner.browser, '/account/apps', { name: 'Private', kind: 'native', redirect_uris: 'com.example.ada:/cb' });
-    const clientId = /<code class="select-all">([^<]+)<\/code>/.exec(created.html)![1];
+    const { clientId } = await register(owner.browser, { name: 'Private', kind: 'native', redirect_uris: 'com.example.ada:/cb' });
     const eve = await signIn({ username: 'eve', password: 'eve-password-1' });
     expect((await page(eve.browser, '/account/apps')).html).not.toContain('Private');
     expect((await page(eve.browser, `/account/apps/${clientId}`)).status).toBe(404);

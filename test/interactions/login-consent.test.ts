@@ -114,7 +114,7 @@ describe('login and consent pages in the assembled app', () => {
     await follow(agent, login.headers.location as string);
     const logout = await agent.get('/session/end').set('accept', 'text/html');
     expect(logout.status).toBe(200);
-    expect(logout.text).toContain('Yes, sign me out');
+    expect(logout.text).toMatch(/<button[^>]*name="logout" value="yes"[^>]*>Sign out<\/button>/);
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.text)?.[1];
     const confirmed = await agent.post('/session/end/confirm').type('form').send({ xsrf, logout: 'yes' });
     expect(confirmed.status).toBe(303);

@@ -23,7 +23,8 @@ interface FakeCtx {
   body?: unknown;
   status: number;
   headers: Record<string, string>;
-  oidc: { client?: { clientId: string; clientName?: string; logoUri?: string } };
+  oidc: { client?: { clientId: string; clientName?: string; logoUri?: string; postLogoutRedirectUris?: string[] }; session?: { accountId?: string }; entities?: Record<string, unknown> };
+  state: Record<string, unknown>;
   set(name: string, value: string): void;
 }
 
@@ -32,6 +33,7 @@ function fakeCtx(client?: FakeCtx['oidc']['client']): FakeCtx & KoaContextWithOI
     status: 400,
     headers: {},
     oidc: { client },
+    state: { requestId: 'req-provider-page' },
     set(name, value) { this.headers[name.toLowerCase()] = value; },
   };
   return ctx as FakeCtx & KoaContextWithOIDC;
@@ -88,8 +90,26 @@ describe('provider pages', () => {
     expect(body).not.toContain('javascript:');
     expect(body).toContain('<code>ABCD-EFGH</code>');
     expect(body).toContain(CONFIRM_FORM);
-    expect(body).toMatch(/<button[^>]*type="submit"[^>]*form="op.deviceConfirmForm"[^>]*>Continue<\/button>/);
+    expect(body).toMatch(/<button[^>]*type="submit"[^>]*form="op.deviceConfirmForm"[^>]*>Allow<\/button>/);
     expect(body).toMatch(/<button[^>]*form="op.deviceConfirmForm"[^>]*name="abort"[^>]*value="yes"[^>]*>Cancel<\/button>/);
+  });
+
+  it('device confirm is the one question: it lists the scopes and claims asked for, and says sign-in comes next only when it does', async () => {
+    const ctx = fakeCtx();
+    (ctx as FakeCtx).oidc.entities = { DeviceCode: { params: { scope: 'openid profile', claims: JSON.stringify({ userinfo: { email: null, sub: null }, id_token: { email: { essential: true } } }) } } };
+    await pages.deviceCodeConfirm(ctx, CONFIRM_FORM, { clientId: 'tv-app', clientName: 'Living Room TV' }, 'ABCD-EFGH');
+    const body = html(ctx);
+    expect(body).toContain('Living Room TV will be able to:');
+    expect(body).toContain('See your name and username');
+    expect(count(body, '<code class="scope-name">email</code>')).toBe(1);
+    expect(body).not.toContain('<code class="scope-name">sub</code>');
+    expect(body).toContain('You will sign in next.');
+    expect(body).not.toContain('After you sign in');
+
+    const signedIn = fakeCtx();
+    (signedIn as FakeCtx).oidc.session = { accountId: 'account-1' };
+    await pages.deviceCodeConfirm(signedIn, CONFIRM_FORM, { clientId: 'tv-app' }, 'ABCD-EFGH');
+    expect(html(signedIn)).not.toContain('You will sign in next.');
   });
 
   it('device success names the app, escaped', async () => {
@@ -101,23 +121,30 @@ describe('provider pages', () => {
     expect(body).not.toContain(HOSTILE);
   });
 
-  it('logout confirm offers "Yes, sign me out" (logout=yes) and "No" on the provider form', async () => {
+  it('logout confirm asks "Sign out of <brand>?" and offers "Sign out" (logout=yes) and "Stay signed in" on the provider form', async () => {
     const ctx = fakeCtx({ clientId: 'web', clientName: HOSTILE });
     await pages.logoutConfirm(ctx, LOGOUT_FORM);
     const body = html(ctx);
+    expect(body).toContain('<h1>Sign out of Acme ID?</h1>');
     expect(body).toContain(LOGOUT_FORM);
-    expect(body).toMatch(/<button[^>]*form="op.logoutForm"[^>]*name="logout"[^>]*value="yes"[^>]*>Yes, sign me out<\/button>/);
-    expect(body).toMatch(/<button class="secondary" type="submit" form="op.logoutForm">No, stay signed in<\/button>/);
+    expect(body).toMatch(/<button[^>]*form="op.logoutForm"[^>]*name="logout"[^>]*value="yes"[^>]*>Sign out<\/button>/);
+    expect(body).toMatch(/<button class="secondary" type="submit" form="op.logoutForm">Stay signed in<\/button>/);
     expect(body).not.toContain(HOSTILE);
   });
 
-  it('logout success renders with and without a client', async () => {
+  it('logout success offers a way back: the app\'s post-logout URI when known, else the start page', async () => {
     const anonymous = fakeCtx();
     await pages.logoutSuccess(anonymous);
     expect(html(anonymous)).toContain('You are signed out');
-    const named = fakeCtx({ clientId: 'web', clientName: 'Web <App>' });
+    expect(html(anonymous)).toMatch(/<a class="button primary" href="\/">Go to the start page<\/a>/);
+    const named = fakeCtx({ clientId: 'web', clientName: 'Web <App>', postLogoutRedirectUris: ['https://web.example.com/bye'] });
     await pages.logoutSuccess(named);
     expect(html(named)).toContain('Web &lt;App&gt;');
+    expect(html(named)).toMatch(/<a class="button primary" href="https:\/\/web.example.com\/bye">Back to Web &lt;App&gt;<\/a>/);
+    const scheme = fakeCtx({ clientId: 'app', postLogoutRedirectUris: ['javascript:alert(1)'] });
+    await pages.logoutSuccess(scheme);
+    expect(html(scheme)).not.toContain('javascript:');
+    expect(html(scheme)).toContain('Go to the start page');
   });
 
   it('error page shows code and description escaped, and leaves the status alone', async () => {
@@ -127,12 +154,13 @@ describe('provider pages', () => {
     expect(body).toContain('<code>invalid_request</code>');
     expect(body).toContain('bad &lt;script&gt;');
     expect(body).not.toContain(HOSTILE);
+    expect(body).toContain('req-provider-page');
     expect(ctx.status).toBe(400);
   });
 
-  it('defaults the product name to "Sign in"', async () => {
+  it('defaults the product name to a neutral one, never "Sign in"', async () => {
     const ctx = fakeCtx();
     await createProviderPages().logoutSuccess(ctx);
-    expect(html(ctx)).toContain('<p class="brand-name">Sign in</p>');
+    expect(html(ctx)).toContain('<p class="brand-name">Account</p>');
   });
 });

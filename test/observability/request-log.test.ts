@@ -82,7 +82,8 @@ describe('structured request logs', () => {
       expect(all).not.toContain(secret);
     }
     expect(sink.lines.find((line) => line.requestId === 'req-auth-1')).toMatchObject({ route: 'authorization', method: 'GET' });
-    expect(sink.lines.find((line) => line.requestId === 'req-token-2')).toMatchObject({ route: 'token', status: 400 });
+    // 401: the client is registered for client_secret_basic, and this request sends its secret in the body.
+    expect(sink.lines.find((line) => line.requestId === 'req-token-2')).toMatchObject({ route: 'token', status: 401 });
   });
 
   it('generates a request id when none (or a malformed one) is sent, and returns it', async () => {

@@ -16,7 +16,7 @@ describe('the Dockerfile steps, run outside Docker', () => {
     for (const line of ['Dockerfile shape ok', 'npm run migrate (the one-shot command)', 'the HEALTHCHECK command', 'all steps passed']) {
       expect(output).toContain(line);
     }
-  }, 180_000);
+  }, 480_000);
 
   it('keeps compose.yaml and the nginx configuration in step (two instances, one issuer, a migrate job)', async () => {
     const compose = await readFile(path.join(PROJECT_ROOT, 'compose.yaml'), 'utf8');

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +8,9 @@ import { createRedis } from '../../src/redis/create-redis.js';
 import { createRedisAdapterFactory } from '../../adapters/redis-adapter.js';
 import { storageId } from '../../adapters/hashed-id.js';
 import { describeAdapterContract } from '../adapters/adapter-contract.js';
-import { freePort } from '../support/server-process.js';
-import { uniqueName } from '../support/test-env.js';
+import { startRedisServer, redisCli as cli } from '../support/redis-server.js';
+import { TEST_REDIS_URL, uniqueName } from '../support/test-env.js';
+import { waitFor } from '../support/wait-for.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -18,19 +19,6 @@ function problems(env: Record<string, string>): string[] {
   } catch (err) {
     return err instanceof ConfigError ? err.problems : [String(err)];
   }
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-}
-
-function cli(port: number, ...args: string[]): string {
-  return spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 10_000 }).stdout;
 }
 
 describe('Redis topology configuration', () => {
@@ -55,12 +43,14 @@ describe('Redis Sentinel (a real sentinel watching the test Redis)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), `${name}-`));
-    port = await freePort();
+    // The sentinel watches the suite's own Redis (TEST_REDIS_URL), wherever it is.
+    const primary = new URL(TEST_REDIS_URL);
     const conf = path.join(dir, 'sentinel.conf');
-    await writeFile(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 6379 1\n`);
-    sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-    await waitFor('sentinel start', () => cli(port, 'ping').trim() === 'PONG');
-  });
+    ({ child: sentinel, port } = await startRedisServer(async (candidate) => {
+      await writeFile(conf, `port ${candidate}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} ${primary.hostname} ${primary.port || 6379} 1\n`);
+      return [conf, '--sentinel'];
+    }));
+  }, 120_000);
   afterAll(async () => {
     sentinel.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
@@ -94,19 +84,18 @@ describe('Redis Cluster (three real nodes)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'redis-cluster-'));
     for (let i = 0; i < 3; i += 1) {
-      const port = await freePort();
-      ports.push(port);
-      nodes.push(spawn('redis-server', [
+      const node = await startRedisServer((port) => [
         '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
         '--dir', dir, '--save', '', '--appendonly', 'no',
-      ], { stdio: 'ignore' }));
+      ]);
+      ports.push(node.port);
+      nodes.push(node.child);
     }
-    for (const port of ports) await waitFor(`node ${port}`, () => cli(port, 'ping').trim() === 'PONG');
     spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
     for (const port of ports) await waitFor(`cluster state on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'));
     cluster = createRedis(loadConfig({ REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(','), REDIS_KEY_PREFIX: prefix })) as Cluster;
     await waitFor('cluster client ready', () => cluster.status === 'ready');
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     cluster?.disconnect();
@@ -133,7 +122,8 @@ describe('Redis Cluster (three real nodes)', () => {
     for (let i = 0; i < 20; i += 1) await adapters('DeviceCode').upsert(`dc-${i}`, { jti: `dc-${i}`, grantId: `g-${i}`, userCode: `CODE-${i}`, exp }, 60);
     const perNode = await Promise.all(cluster.nodes('master').map(async (node) => (await node.keys(`${prefix}*`)).length));
     expect(perNode.filter((count) => count > 0).length).toBeGreaterThan(1);
-    expect(await adapters('DeviceCode').findByUserCode('CODE-3')).toMatchObject({ jti: 'dc-3' });
+    // A user code finds its device code under a handle, never the device code itself (adapters/stored-payload.ts).
+    expect(await adapters('DeviceCode').findByUserCode('CODE-3')).toMatchObject({ grantId: 'g-3', userCode: 'CODE-3' });
   });
 
   describeAdapterContract('Redis Cluster', () => ({

@@ -15,18 +15,24 @@ afterAll(async () => {
 
 describe('scope catalog', () => {
   it('lists the built-in scopes and the claims oidc-provider needs', () => {
-    expect(OIDC_SCOPES).toEqual(['openid', 'profile', 'email', 'offline_access']);
+    expect(OIDC_SCOPES).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+    // OpenID Connect Core §5.4.
     expect(claimsByScope()).toEqual({
       openid: ['sub'],
-      profile: ['name', 'preferred_username', 'updated_at'],
+      profile: [
+        'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
+        'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
+      ],
       email: ['email', 'email_verified'],
+      address: ['address'],
+      phone: ['phone_number', 'phone_number_verified'],
     });
   });
 
   it('describes scopes in catalog order, unknown ones by name', () => {
     expect(describeScopes(['email', 'api:read', 'openid', 'email']).map((scope) => scope.name)).toEqual(['openid', 'email', 'api:read']);
     expect(describeScopes(['api:read'])).toEqual([{ name: 'api:read', description: 'api:read' }]);
-    expect(describeScopes(['profile'])[0]?.description).toBe('See your name and username');
+    expect(describeScopes(['profile'])[0]?.description).toMatch(/^See your name and username, and profile details/);
   });
 });
 

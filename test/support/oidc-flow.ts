@@ -1,8 +1,15 @@
 import * as oidc from 'openid-client';
 import { HttpBrowser, readForm } from './http-browser.js';
 
+/**
+ * With a secret and no `auth`, the client authenticates with
+ * client_secret_basic, the method clients are registered for unless they say
+ * otherwise (RFC 7591 §2); the server accepts only the registered method.
+ * (openid-client's own default is client_secret_post.)
+ */
 export async function discover(issuer: string, clientId: string, clientSecret?: string, auth?: oidc.ClientAuth): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(issuer), clientId, clientSecret, auth, { execute: [oidc.allowInsecureRequests] });
+  const clientAuth = auth ?? (clientSecret ? oidc.ClientSecretBasic(clientSecret) : undefined);
+  return oidc.discovery(new URL(issuer), clientId, clientSecret, clientAuth, { execute: [oidc.allowInsecureRequests] });
 }
 
 export interface AuthorizationResult {
@@ -65,4 +72,19 @@ export async function signInAndConsent(
   const result = await completeInteractions(browser, await browser.follow(authorizationUrl.toString()), credentials, decision);
   if (result.html !== undefined) throw new Error(`unexpected page at ${result.url} (${result.status}):\n${result.html.slice(0, 1500)}`);
   return result.url;
+}
+
+/**
+ * The OAuth error code a rejected openid-client call carries: from the JSON
+ * body, or from the WWW-Authenticate challenge a 401 to Basic authentication
+ * answers with (RFC 6749 §5.2), where openid-client reports it instead.
+ */
+export async function oauthErrorOf(call: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof oidc.WWWAuthenticateChallengeError) return err.cause[0]?.parameters.error;
+    return (err as { error?: string }).error;
+  }
+  throw new Error('expected the call to be refused');
 }

@@ -17,7 +17,7 @@ const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
  * file's schema, feeding `input` on stdin. Only the variables the CLI needs
  * are passed, so nothing from the developer's shell leaks in.
  */
-export function runCli(stores: TestStores, args: string[], input = ''): Promise<CliResult> {
+export function runCli(stores: Pick<TestStores, 'env'>, args: string[], input = ''): Promise<CliResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...stores.env };
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });

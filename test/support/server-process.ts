@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,27 +16,45 @@ export interface ServerProcess {
   kill(): void;
 }
 
-/** A free TCP port on 127.0.0.1 (taken and released at once). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => { probe.close(() => resolve()); });
-  return port;
+/** SIGKILL to the child and everything it started (its process group). */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/** The port the server reports in its "listening" log line (it binds PORT=0 itself, so no port is raced for). */
+function reportedPort(out: string): number | undefined {
+  for (const line of out.split('\n')) {
+    if (!line.includes('OpenID Provider listening')) continue;
+    try {
+      const port = (JSON.parse(line) as { port?: unknown }).port;
+      if (typeof port === 'number' && port > 0) return port;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return undefined;
 }
 
 /**
  * Starts `command` (default: the real server, `tsx src/main.ts`) as a child
- * process with exactly `env` (plus PATH and HOME), and waits until GET
- * /healthz answers on `port` — polled, bounded by `timeoutMs`.
+ * process with exactly `env` (plus PATH and HOME) and PORT=0 unless `env`
+ * names a port, logging at least at info (the port is read from the log), reads the port it bound from its log, and waits until GET
+ * /healthz answers there. `timeoutMs` only bounds a broken start; a slow
+ * machine just waits longer.
  */
-export async function startServerProcess(env: Record<string, string>, options: { port: number; command?: string[]; timeoutMs?: number }): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, options: { command?: string[]; timeoutMs?: number } = {}): Promise<ServerProcess> {
   const [file, ...args] = options.command ?? [path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), 'src/main.ts'];
   const child = spawn(file, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env, LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the server as a grandchild, and a
+    // SIGKILL to tsx alone would leave the server running as an orphan.
+    detached: true,
   });
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
@@ -49,22 +65,24 @@ export async function startServerProcess(env: Record<string, string>, options: {
   let running = true;
   void exited.then(() => { running = false; });
 
-  const deadline = Date.now() + (options.timeoutMs ?? 45_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  let port: number | undefined;
   while (Date.now() < deadline) {
     if (!running) throw new Error(`server process exited during startup:\n${out}`);
-    if (await isHealthy(options.port)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    port ??= reportedPort(out);
+    if (port && await isHealthy(port)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   if (Date.now() >= deadline) {
-    child.kill('SIGKILL');
+    killGroup(child);
     throw new Error(`server process did not become healthy:\n${out}`);
   }
   return {
     child,
-    port: options.port,
+    port: port!,
     output: () => out,
     exited,
-    kill: () => { if (running) child.kill('SIGKILL'); },
+    kill: () => { if (running) killGroup(child); },
   };
 }
 

@@ -24,13 +24,14 @@ export interface TestServer {
  * port. Pass `stores` to start a second instance (or a restart) on the same
  * schema and key prefix.
  */
-export async function startTestServer(label: string, options: { kind?: StoreKind; env?: Record<string, string>; stores?: TestStores; port?: number; clients?: ClientDefinitionInput[]; resourceServers?: ResourceServerDefinitionInput[]; logDestination?: NodeJS.WritableStream } = {}): Promise<TestServer> {
+export async function startTestServer(label: string, options: { kind?: StoreKind; env?: Record<string, string>; stores?: TestStores; port?: number; clients?: ClientDefinitionInput[]; resourceServers?: ResourceServerDefinitionInput[]; logDestination?: NodeJS.WritableStream; issuerHost?: 'localhost' } = {}): Promise<TestServer> {
   const stores = options.stores ?? await createTestStores(label, options.kind ?? 'postgres+redis', options.env);
   const server = createServer();
   server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  // `localhost` for WebAuthn, which refuses IP-address origins (WebAuthn §5.1.3); still served on 127.0.0.1.
+  const issuer = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const config = loadConfig({ ...stores.env, ...options.env, ISSUER: issuer, PORT: String(port) });
   // A log destination (tests that read the logs) gets everything down to trace.
   const logger = options.logDestination ? createLogger({ level: 'trace', destination: options.logDestination }) : createLogger({ level: 'silent' });

@@ -12,9 +12,24 @@ const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
  */
 export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
 
+/** RFC 9700 §2.1.1: PKCE unless a confidential client is marked `pkce: optional`. */
+export function isPkceRequired(client: { clientAuthMethod?: string }): boolean {
+  return client.clientAuthMethod === 'none' || (client as { pkce?: unknown }).pkce !== 'optional';
+}
+
 export function buildClientPolicy(implicit: boolean): Partial<Configuration> {
   return {
     clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    // RFC 8414 §2: oidc-provider authenticates clients at revocation and
+    // introspection exactly as at the token endpoint, but advertises only the
+    // token endpoint's list; without these a client assumes client_secret_basic.
+    // The `discovery` option adds members the library does not derive itself.
+    discovery: {
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGS],
+      introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGS],
+    },
     enabledJWA: {
       clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
       idTokenSigningAlgValues: ['RS256', 'ES256'],
@@ -34,8 +49,12 @@ export function buildClientPolicy(implicit: boolean): Partial<Configuration> {
       id_token_signed_response_alg: 'RS256',
     },
     // PKCE (S256 is the only method oidc-provider v9 implements) for every
-    // authorization code, public and confidential clients alike (RFC 9700 §2.1.1).
-    pkce: { required: () => true },
+    // authorization code, public and confidential clients alike (RFC 9700 §2.1.1),
+    // except a confidential client an operator marked `pkce: optional`
+    // (build-client-metadata.ts refuses it for public clients and, unless
+    // REGISTRATION_ALLOW_PKCE_OPTIONAL, through registration). A code_challenge
+    // such a client does send is still verified.
+    pkce: { required: (_ctx, client) => isPkceRequired(client) },
     // The resource owner password grant is not offered at all (RFC 9700 §2.4).
   };
 }

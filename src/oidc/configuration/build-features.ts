@@ -1,8 +1,9 @@
 import { errors, type Configuration } from 'oidc-provider';
 import type { Config } from '../../config/load-config.js';
 import { generateClientSecret } from '../../clients/client-secret.js';
-import type { IntrospectionPolicy } from '../live-token-policy.js';
+import type { IntrospectionPolicy } from '../introspection-policy.js';
 import type { ProviderPages } from '../provider-pages.js';
+import { buildClaimsParameter } from './build-id-token-claims.js';
 
 export function buildFeatures(config: Config, pages: ProviderPages, introspectionPolicy: IntrospectionPolicy): NonNullable<Configuration['features']> {
   const registrationEnabled = config.registrationToken !== undefined;
@@ -41,5 +42,17 @@ export function buildFeatures(config: Config, pages: ProviderPages, introspectio
     // On by default in v9 and kept on: they must work with the adapters.
     dPoP: { enabled: true },
     pushedAuthorizationRequests: { enabled: true },
+    // Core §5.5 (claims_parameter_supported), with essential acr answered in build-id-token-claims.ts.
+    claimsParameter: buildClaimsParameter(),
+    // Core §6.1: signed request objects (request=), so relying parties and the
+    // certification plans can send them; discovery lists
+    // request_object_signing_alg_values_supported (build-client-policy.ts).
+    // Unsigned ones are not accepted: `none` is not among those algorithms.
+    requestObjects: { enabled: true, requireSignedRequestObject: false },
+    // OpenID Connect Back-Channel Logout 1.0: when a session ends at
+    // /session/end (RP-initiated logout and the account pages' sign-out), every
+    // client with a backchannel_logout_uri in it receives a signed logout token
+    // with sid; build-client-metadata.ts forces backchannel_logout_session_required.
+    backchannelLogout: { enabled: true },
   };
 }

@@ -1,4 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { quoteValue } from '../../clients/redirect-uri-policy.js';
 import type { ResourceServer } from '../../scopes/resource-server-definition.js';
 
 type ResourceIndicatorsFeature = NonNullable<NonNullable<Configuration['features']>['resourceIndicators']>;
@@ -32,7 +33,7 @@ export function buildResourceIndicators(servers: readonly ResourceServer[], oidc
     const accepted = new Set(requestedResources(ctx).flatMap((resource) => byIdentifier.get(canonical(resource) ?? '')?.scopes ?? []));
     const stray = scopes.find((scope) => apiOnlyScopes.has(scope) && !accepted.has(scope));
     if (stray) {
-      throw new errors.InvalidScope(`scope "${stray}" belongs to another API; request it with that API as resource`, stray);
+      throw new errors.InvalidScope(`scope ${quoteValue(stray)} belongs to another API; request it with that API as resource`, stray);
     }
   }
 

@@ -50,6 +50,12 @@ export function listenAuditEvents(provider: Provider, audit: AuditLog): void {
     if (!(error instanceof AlreadyConsumedError)) return;
     write({ event: replayEvent(grantTypeOf(ctx)), ...origin(ctx), details: { grant_id: error.grantId, concurrent: true } });
   });
+  // RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the session
+  // ends, whether or not a grant is revoked with it (offline grants persist).
+  provider.on('end_session.success', (ctx: OidcContext) => {
+    const everywhere = (ctx.oidc?.params as { logout?: unknown } | undefined)?.logout !== undefined;
+    write({ event: 'session.ended', actor: ctx.oidc?.session?.accountId ?? null, ...origin(ctx), details: { everywhere } });
+  });
   // Not in @types/oidc-provider's event map, but emitted (docs/events.md).
   const emitter = provider as unknown as { on(name: string, listener: (ctx: OidcContext, client: { clientId: string }) => void): void };
   for (const [name, event] of [

@@ -46,8 +46,9 @@ export function createRegistrationSecretMiddleware(provider: Provider, verifier:
         body = await readJson(ctx.req) as Record<string, unknown>;
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
       } catch {
+        // RFC 7592 §2.2 answers bad metadata as RFC 7591 §3.2.2 does.
         ctx.status = 400;
-        ctx.body = { error: 'invalid_request', error_description: 'failed to parse the request body' };
+        ctx.body = { error: 'invalid_client_metadata', error_description: 'client update request must be a JSON object' };
         return undefined;
       }
       const clientId = safeDecode(ctx.path.slice(prefix.length));

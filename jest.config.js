@@ -13,6 +13,7 @@ export default {
       module: { type: 'es6' },
     }],
   },
-  testTimeout: 30000,
+  // A safety net for a broken test, not a speed limit: a loaded machine waits longer.
+  testTimeout: 300_000,
   maxWorkers: 2,
 };

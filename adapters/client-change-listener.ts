@@ -1,14 +1,22 @@
 import pg from 'pg';
 import { ClientRowCache } from './client-row-cache.js';
+import type { RowCache } from './row-cache.js';
 
 /** The channel migrations/2026_11_23_000400_notify_client_changes.ts notifies on. */
 export const CLIENT_CHANGE_CHANNEL = 'oidc_client_changed';
+/** The channel migrations/2026_12_24_000100_notify_account_changes.ts notifies on (users). */
+export const ACCOUNT_CHANGE_CHANNEL = 'oidc_account_changed';
 
 export interface ClientChangeListenerOptions {
   connectionString: string;
   /** The schema whose `clients` table this process reads; other schemas' changes are ignored. */
   schema: string;
   cache?: ClientRowCache;
+  /**
+   * More tables announced the same way ('<schema>:<id>' on their own channel),
+   * each channel evicting its own cache (e.g. accounts on ACCOUNT_CHANGE_CHANNEL).
+   */
+  more?: ReadonlyArray<{ channel: string; cache: RowCache<object> }>;
   /** First wait before reconnecting, doubled up to 5 s. */
   retryMs?: number;
   /** How often the connection is checked with a query; no answer within half of it counts as lost. */
@@ -41,6 +49,9 @@ export interface ClientChangeListener {
 export function startClientChangeListener(options: ClientChangeListenerOptions): ClientChangeListener {
   const { connectionString, schema, retryMs = 100, heartbeatMs = 10_000, onError = () => {} } = options;
   const cache = options.cache ?? new ClientRowCache();
+  const caches = new Map<string, RowCache<object>>([[CLIENT_CHANGE_CHANNEL, cache], ...(options.more ?? []).map(({ channel, cache: other }) => [channel, other] as const)]);
+  // Every cache is on or off together: one connection hears all their channels.
+  const resetAll = (usable: boolean) => { for (const each of caches.values()) each.reset(usable); };
   const applicationName = `client-changes:${schema}`.slice(0, 63);
   let closed = false;
   let current: pg.Client | undefined;
@@ -50,18 +61,19 @@ export function startClientChangeListener(options: ClientChangeListenerOptions):
   let waiters: Array<() => void> = [];
 
   const onNotification = (message: pg.Notification): void => {
-    if (message.channel !== CLIENT_CHANGE_CHANNEL || message.payload === undefined) return;
+    const target = caches.get(message.channel);
+    if (!target || message.payload === undefined) return;
     const separator = message.payload.indexOf(':');
-    const target = separator < 0 ? message.payload : message.payload.slice(0, separator);
-    if (target !== schema) return;
-    if (separator < 0) cache.reset(true);
-    else cache.evict(message.payload.slice(separator + 1));
+    const changedSchema = separator < 0 ? message.payload : message.payload.slice(0, separator);
+    if (changedSchema !== schema) return;
+    if (separator < 0) target.reset(true);
+    else target.evict(message.payload.slice(separator + 1));
   };
 
   const lost = (client: pg.Client, error: Error): void => {
     if (current !== client) return;
     current = undefined;
-    cache.reset(false);
+    resetAll(false);
     clearInterval(heartbeat);
     client.end().catch(() => {});
     if (closed) return;
@@ -81,7 +93,7 @@ export function startClientChangeListener(options: ClientChangeListenerOptions):
     client.on('end', () => lost(client, new Error('client change listener: connection ended')));
     try {
       await client.connect();
-      await client.query(`listen ${CLIENT_CHANGE_CHANNEL}`);
+      for (const channel of caches.keys()) await client.query(`listen ${channel}`);
     } catch (error) {
       lost(client, error instanceof Error ? error : new Error(String(error)));
       return;
@@ -89,7 +101,7 @@ export function startClientChangeListener(options: ClientChangeListenerOptions):
     if (current !== client) return;
     delay = retryMs;
     // Rows cached before this point may have changed unheard: start empty.
-    cache.reset(true);
+    resetAll(true);
     startHeartbeat(client);
     for (const resolve of waiters) resolve();
     waiters = [];
@@ -117,7 +129,7 @@ export function startClientChangeListener(options: ClientChangeListenerOptions):
       clearInterval(heartbeat);
       const client = current;
       current = undefined;
-      cache.reset(false);
+      resetAll(false);
       for (const resolve of waiters) resolve();
       waiters = [];
       await client?.end().catch(() => {});

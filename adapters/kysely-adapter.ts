@@ -1,11 +1,15 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError, NotRedeemableError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
 import { isDeviceCodeHandle, storageId, userCodeDigest } from './hashed-id.js';
 import type { ClientRowCache } from './client-row-cache.js';
 import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
+import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { createModelUpsert, type ModelRow, type ModelUpsert } from './model-upsert.js';
+import { LEEWAY_KEY, notExpired, withinLeeway } from './model-sql.js';
 import { prepareQuery, slot } from './prepared-query.js';
+import { TOKEN_MODELS, TokenFinder, type StoredRow, type TokenModel } from './token-finder.js';
 import { noReuseLeeway, type ReuseLeeway } from './refresh-reuse-leeway.js';
 import { consumedEpoch, fromStoredPayload, toStoredPayload, type Lookup } from './stored-payload.js';
 
@@ -18,34 +22,31 @@ function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-// Rows past expires_at are invisible, as entries past their TTL are in the
-// memory adapter; deleting them is left to the batched cleanup (src/jobs).
-const notExpired: Expression<SqlBool> = sql<SqlBool>`(expires_at is null or expires_at > now())`;
-
-// A refresh token's reuse leeway (refresh-reuse-leeway.ts) travels in its
-// stored payload under a key oidc-provider never uses, read in SQL so that
-// find() and consume() stay one statement each. Consumed longer ago than the
-// leeway (or without one) is consumed; within it, the entity reads as
-// unconsumed and may be consumed again. Without a leeway no time is compared
-// at all: another transaction's now() may be later than ours, and
-// `consumed_at > now()` would then let the loser of a race through.
-const LEEWAY_KEY = '$reuseLeeway';
-const leewaySeconds = sql<number>`coalesce((payload->>${sql.lit(LEEWAY_KEY)})::int, 0)`;
-const withinLeeway = sql<SqlBool>`(${leewaySeconds} > 0 and consumed_at > now() - ${leewaySeconds} * interval '1 second')`;
+const notExpiredRow = notExpired();
+const reusableRow = withinLeeway();
 
 function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
+// Models whose rows carry a unique key besides the id (a session's uid, a
+// device code's user code); see upsertTakingKeys.
+const HAS_SECONDARY_KEY = new Set<ModelName>(['Session', 'DeviceCode']);
+
 // Bounded: more parallel first saves of one session than this is not a browser.
 const MAX_KEY_TAKEOVERS = 20;
 
-type Row = { id: string; payload: unknown; consumed_at: Date | null; reusable: boolean | null };
+type Row = StoredRow;
+
+function isTokenModel(model: ModelName): model is TokenModel {
+  return (TOKEN_MODELS as readonly string[]).includes(model);
+}
 
 class KyselyModelAdapter implements OidcAdapter {
   // Compiled once, run with new values (prepared-query.ts): the same SQL as
   // the builder calls they were written as.
-  private readonly upsertRow;
+  private readonly upsertRow: ModelUpsert;
+  private readonly groupedSave: GroupCommit<ModelRow> | undefined;
   private readonly findBy;
   private readonly consumeRow;
   private readonly findConsumed;
@@ -54,38 +55,26 @@ class KyselyModelAdapter implements OidcAdapter {
   private readonly releaseUid;
   private readonly releaseUserCode;
 
-  constructor(private readonly db: Kysely<Database>, private readonly model: ModelName, private readonly reuseLeeway: ReuseLeeway) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly model: ModelName,
+    private readonly reuseLeeway: ReuseLeeway,
+    private readonly finder?: TokenFinder,
+  ) {
     const table = MODEL_TABLES[model];
-    this.upsertRow = prepareQuery(db, db.insertInto(table).values({
-      id: slot('id'),
-      grant_id: slot('grant_id'),
-      uid: slot('uid'),
-      user_code: slot('user_code'),
-      client_id: slot('client_id'),
-      account_id: slot('account_id'),
-      payload: slot('payload'),
-      // NULL in, NULL out: no expiry, not consumed.
-      expires_at: sql<Date>`now() + ${slot('expires_in')} * interval '1 second'`,
-      consumed_at: sql<Date>`to_timestamp(${slot('consumed')})`,
-    }).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-      grant_id: eb.ref('excluded.grant_id'),
-      uid: eb.ref('excluded.uid'),
-      // A device code saved again after a lookup by id comes without its user
-      // code (stored-payload.ts): the index stays.
-      user_code: sql<string>`coalesce(excluded.user_code, ${sql.ref(`${table}.user_code`)})`,
-      client_id: eb.ref('excluded.client_id'),
-      account_id: eb.ref('excluded.account_id'),
-      payload: eb.ref('excluded.payload'),
-      expires_at: eb.ref('excluded.expires_at'),
-      // Saving a loaded entity again must never un-consume it (a replayed
-      // code would become redeemable); poll-tracker columns are left alone.
-      consumed_at: sql<Date>`coalesce(${sql.ref(`${table}.consumed_at`)}, excluded.consumed_at)`,
-      updated_at: sql<Date>`now()`,
-    }))));
+    this.upsertRow = createModelUpsert(db, table);
+    // Saves of rows without a secondary unique key (tokens, grants, codes)
+    // that arrive together leave together (group-commit.ts); sessions and
+    // device codes keep one statement each, for the key takeover below.
+    this.groupedSave = HAS_SECONDARY_KEY.has(model) ? undefined : createGroupCommit<ModelRow>({
+      writeMany: (rows) => this.upsertRow.many(rows),
+      writeOne: (row) => this.upsertRow.one(row),
+      keyOf: (row) => row.id,
+    });
     const findWhere = (column: 'id' | 'uid' | 'user_code') => prepareQuery<Database, Row>(db, db.selectFrom(table)
-      .select(['id', 'payload', 'consumed_at', withinLeeway.as('reusable')])
+      .select(['id', 'payload', 'consumed_at', reusableRow.as('reusable')])
       .where(column, '=', slot('value'))
-      .where(notExpired));
+      .where(notExpiredRow));
     this.findBy = { id: findWhere('id'), uid: findWhere('uid'), user_code: findWhere('user_code') };
     // One conditional UPDATE: Postgres row locking lets exactly one of any
     // number of concurrent callers (on any instance) see consumed_at IS NULL;
@@ -93,8 +82,8 @@ class KyselyModelAdapter implements OidcAdapter {
     this.consumeRow = prepareQuery(db, db.updateTable(table)
       .set({ consumed_at: sql<Date>`coalesce(consumed_at, now())` })
       .where('id', '=', slot('id'))
-      .where(sql<SqlBool>`(consumed_at is null or ${withinLeeway})`)
-      .where(notExpired)
+      .where(sql<SqlBool>`(consumed_at is null or ${reusableRow})`)
+      .where(notExpiredRow)
       .returning('id'));
     this.findConsumed = prepareQuery(db, db.selectFrom(table).select(['grant_id', 'consumed_at']).where('id', '=', slot('id')));
     this.destroyRow = prepareQuery(db, db.deleteFrom(table).where('id', '=', slot('id')));
@@ -111,11 +100,13 @@ class KyselyModelAdapter implements OidcAdapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const row = this.rowOf(id, payload, expiresIn);
+    this.forgetGrant(id);
+    if (this.groupedSave) return this.groupedSave(row);
     // Only sessions and device codes carry a secondary unique key, and a
     // conflict on it is rare (parallel first saves of one session, a reused
     // user code): the common save stays one statement.
     try {
-      await this.upsertRow(row);
+      await this.upsertRow.one(row);
     } catch (err) {
       if (!isUniqueViolation(err) || (row.uid === null && row.user_code === null)) throw err;
       await this.upsertTakingKeys(row);
@@ -127,13 +118,13 @@ class KyselyModelAdapter implements OidcAdapter {
    * one transaction. A concurrent save that committed the same key after our
    * release makes us try again; each round lets at least one saver through.
    */
-  private async upsertTakingKeys(row: ReturnType<KyselyModelAdapter['rowOf']>): Promise<void> {
+  private async upsertTakingKeys(row: ModelRow): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.db.transaction().execute(async (trx) => {
           if (row.uid !== null) await this.releaseUid({ value: row.uid, id: row.id }, trx);
           if (row.user_code !== null) await this.releaseUserCode({ value: row.user_code, id: row.id }, trx);
-          await this.upsertRow(row, trx);
+          await this.upsertRow.one(row, trx);
         });
         return;
       } catch (err) {
@@ -142,7 +133,7 @@ class KyselyModelAdapter implements OidcAdapter {
     }
   }
 
-  private rowOf(id: string, payload: AdapterPayload, expiresIn: number | undefined) {
+  private rowOf(id: string, payload: AdapterPayload, expiresIn: number | undefined): ModelRow {
     const { consumed, userCode } = payload;
     const stored = toStoredPayload(this.model, id, payload);
     const leeway = this.reuseLeeway(this.model, payload);
@@ -161,7 +152,12 @@ class KyselyModelAdapter implements OidcAdapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('id', storageId(this.model, id), () => ({ by: 'id', id }));
+    if (id.includes('\0')) return undefined;
+    const key = storageId(this.model, id);
+    if (this.finder && isTokenModel(this.model)) return this.toPayload(await this.finder.find(this.model, key), { by: 'id', id });
+    const primed = this.model === 'Grant' ? this.finder?.takeGrant(key) : undefined;
+    if (primed !== undefined) return this.toPayload(primed ?? undefined, { by: 'id', id });
+    return this.findWhere('id', key, () => ({ by: 'id', id }));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -177,10 +173,14 @@ class KyselyModelAdapter implements OidcAdapter {
     // refuses it with an error (issue 16 item 7).
     if (value.includes('\0')) return undefined;
     const [row] = (await this.findBy[column]({ value })).rows;
-    if (!row) return undefined;
+    return this.toPayload(row, row && lookup(row.id));
+  }
+
+  private toPayload(row: StoredRow | undefined, lookup: Lookup | undefined): AdapterPayload | undefined {
+    if (!row || !lookup) return undefined;
     const { [LEEWAY_KEY]: _leeway, ...stored } = row.payload as AdapterPayload;
     const consumed = row.consumed_at && !row.reusable ? epochSeconds(row.consumed_at) : undefined;
-    return fromStoredPayload(this.model, stored, lookup(row.id), consumed);
+    return fromStoredPayload(this.model, stored, lookup, consumed);
   }
 
   async consume(id: string): Promise<void> {
@@ -194,11 +194,18 @@ class KyselyModelAdapter implements OidcAdapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.forgetGrant(id);
     await this.destroyRow({ id: storageId(this.model, id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.forgetGrant(grantId);
     await this.revokeRows({ grant_id: grantId });
+  }
+
+  // A grant read along with its token (token-finder.ts) is stale once this request changes it.
+  private forgetGrant(id: string): void {
+    if (this.model === 'Grant') this.finder?.forgetGrant(id);
   }
 }
 
@@ -210,9 +217,11 @@ function isTableModel(model: string): model is ModelName {
 export function createKyselyAdapterFactory(
   db: Kysely<Database>, secrets: ClientSecretCodec, requestScope?: RequestScope, clientCache?: ClientRowCache, reuseLeeway: ReuseLeeway = noReuseLeeway,
 ): AdapterFactory {
+  // One finder for the token models and Grant: lookups of one token leave together (token-finder.ts).
+  const finder = new TokenFinder(db, requestScope ?? (() => undefined));
   return (modelName) => {
     if (modelName === 'Client') return new KyselyClientAdapter(db, secrets, requestScope, clientCache);
-    if (isTableModel(modelName)) return new KyselyModelAdapter(db, modelName, reuseLeeway);
+    if (isTableModel(modelName)) return new KyselyModelAdapter(db, modelName, reuseLeeway, finder);
     throw new Error(`no SQL table for oidc-provider model "${modelName}"; add a migration and a MODEL_TABLES entry`);
   };
 }

@@ -12,6 +12,8 @@ export interface Measurement extends ScenarioResult {
   round: number;
   scenario: string;
   server: ServerLabel;
+  /** Postgres statements and Redis commands per request, from the server's primary process (round-trip-counter.ts). */
+  roundTrips: { postgres: number; redis: number };
   /** When the load ran, in the monotonic clock of V8's CPU profiles (µs), to cut a profile to this measurement. */
   window: { startUs: number; endUs: number };
 }
@@ -29,6 +31,8 @@ export interface SummaryRow {
   ratio: number;
   /** Server CPU per request over the baseline's, in the same run. */
   cpuRatio: number;
+  /** Postgres statements and Redis commands per request (mean over the rounds). */
+  roundTrips: { postgres: number; redis: number };
 }
 
 export interface SoakReport {
@@ -68,6 +72,7 @@ export function summarise(measurements: Measurement[]): SummaryRow[] {
         cpuMsPerRequest,
         ratio: baseline > 0 ? reqPerSec / baseline : Number.NaN,
         cpuRatio: baselineCpu > 0 ? cpuMsPerRequest / baselineCpu : Number.NaN,
+        roundTrips: { postgres: mean(runs.map((m) => m.roundTrips.postgres)), redis: mean(runs.map((m) => m.roundTrips.redis)) },
       });
     }
   }
@@ -79,11 +84,13 @@ export function formatMeasurement(m: Measurement): string {
   return `round ${m.round}  ${m.scenario.padEnd(18)} ${m.server.padEnd(17)} ${m.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(m.p50).padStart(3)} ms  p99 ${String(m.p99).padStart(4)} ms  cpu ${m.cpuMsPerRequest.toFixed(3)} ms/req  errors ${m.errors}${error}`;
 }
 
+const trips = (value: number) => (Number.isFinite(value) ? value.toFixed(2).padStart(6) : '     -');
+
 export function formatSummary(rows: SummaryRow[]): string {
-  const lines = ['scenario           server             req/s   p50 ms  p99 ms  errors  cpu ms/req  × baseline  cpu × baseline'];
+  const lines = ['scenario           server             req/s   p50 ms  p99 ms  errors  cpu ms/req  × baseline  cpu × baseline  pg/req  redis/req'];
   for (const row of rows) {
     const cpuRatio = Number.isFinite(row.cpuRatio) ? row.cpuRatio.toFixed(2) : '-';
-    lines.push(`${row.scenario.padEnd(18)} ${row.server.padEnd(17)} ${row.reqPerSec.toFixed(0).padStart(6)}  ${row.p50.toFixed(1).padStart(6)}  ${String(row.p99).padStart(6)}  ${String(row.errors).padStart(6)}  ${row.cpuMsPerRequest.toFixed(3).padStart(10)}  ${row.ratio.toFixed(2).padStart(10)}  ${cpuRatio.padStart(14)}`);
+    lines.push(`${row.scenario.padEnd(18)} ${row.server.padEnd(17)} ${row.reqPerSec.toFixed(0).padStart(6)}  ${row.p50.toFixed(1).padStart(6)}  ${String(row.p99).padStart(6)}  ${String(row.errors).padStart(6)}  ${row.cpuMsPerRequest.toFixed(3).padStart(10)}  ${row.ratio.toFixed(2).padStart(10)}  ${cpuRatio.padStart(14)}  ${trips(row.roundTrips.postgres)}  ${trips(row.roundTrips.redis).padStart(9)}`);
   }
   return lines.join('\n');
 }

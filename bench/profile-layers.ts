@@ -136,11 +136,21 @@ export async function readProfiles(dir: string): Promise<CpuProfile[]> {
   return Promise.all(files.map(async (file) => JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile));
 }
 
-/** One line: µs per request per layer (busy time only), largest first. */
-export function formatBreakdown(breakdown: LayerBreakdown, requests: number): string {
-  const per = (msValue: number) => (msValue * 1000) / Math.max(requests, 1);
-  const parts = LAYERS.map((layer) => [layer, breakdown.layers[layer]] as const)
+/**
+ * Layer shares of the profile's busy samples, applied to a measured CPU time
+ * per request. A sample's time is wall time between samples, which a busy
+ * machine stretches (the process waits for a core); the shares hold, the
+ * absolute figures come from /proc (the caller's usPerRequest).
+ */
+export function layersPerRequest(breakdown: LayerBreakdown, usPerRequest: number): Record<Layer, number> {
+  const busy = Math.max(breakdown.busyMs, 1e-9);
+  return Object.fromEntries(LAYERS.map((layer) => [layer, Math.round((breakdown.layers[layer] / busy) * usPerRequest)])) as Record<Layer, number>;
+}
+
+/** One line: µs per request per layer, largest first. */
+export function formatBreakdown(breakdown: LayerBreakdown, usPerRequest: number): string {
+  const parts = Object.entries(layersPerRequest(breakdown, usPerRequest))
     .filter(([, value]) => value > 0).sort((a, b) => b[1] - a[1])
-    .map(([layer, value]) => `${layer} ${per(value).toFixed(0)}`);
-  return `busy ${per(breakdown.busyMs).toFixed(0)} µs/req: ${parts.join(', ')}`;
+    .map(([layer, value]) => `${layer} ${value}`);
+  return `cpu ${Math.round(usPerRequest)} µs/req: ${parts.join(', ')}`;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { formatBreakdown, layerBreakdown, profileDirName, readProfiles, type CpuProfile } from './profile-layers.js';
 
 interface ReportView {
-  measurements: Array<{ server: string; scenario: string; requests: number; window?: { startUs: number; endUs: number } }>;
+  measurements: Array<{ server: string; scenario: string; requests: number; cpuMsPerRequest: number; window?: { startUs: number; endUs: number } }>;
 }
 
 const [target, reportFile] = process.argv.slice(2);
@@ -35,7 +35,8 @@ if (reportFile) {
   for (const scenario of new Set(mine.map((m) => m.scenario))) {
     const runs = mine.filter((m) => m.scenario === scenario);
     const requests = runs.reduce((sum, m) => sum + m.requests, 0);
+    const cpuUs = (runs.reduce((sum, m) => sum + m.cpuMsPerRequest * m.requests, 0) / Math.max(requests, 1)) * 1000;
     const merged = layerBreakdown(profiles, runs.map((m) => m.window!));
-    console.log(`\n${scenario}: ${formatBreakdown(merged, requests)}`);
+    console.log(`\n${scenario}: ${formatBreakdown(merged, cpuUs)}`);
   }
 }

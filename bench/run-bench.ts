@@ -11,7 +11,7 @@ import {
   formatMeasurement, formatSummary, machine, summarise, writeReport, type Measurement, type SoakReport,
 } from './bench-report.js';
 import { readBenchSettings, type BenchSettings } from './bench-settings.js';
-import { formatBreakdown, layerBreakdown, profileDirName, readProfiles } from './profile-layers.js';
+import { formatBreakdown, layerBreakdown, layersPerRequest, profileDirName, readProfiles } from './profile-layers.js';
 import { startTargets, type BenchTarget } from './bench-targets.js';
 import { mintCodes, mintRefreshTokens } from './mint-credentials.js';
 import { runScenario } from './run-scenario.js';
@@ -40,13 +40,18 @@ async function measure(settings: BenchSettings, target: BenchTarget, scenario: S
     target.fixtures.codes = await mintCodes(target.server.issuer, target.sessions, codePoolSize(settings, previous, target));
   }
   const cpuBefore = await target.server.cpuMs();
+  const tripsBefore = await target.server.counters();
   const startUs = monotonicUs();
   const result = await runScenario(scenarioRequest(scenario, target.fixtures), {
     url: target.server.issuer, connections: settings.connections, seconds: settings.scenarioSeconds,
   });
   const window = { startUs, endUs: monotonicUs() };
   const cpuMsPerRequest = (await target.server.cpuMs() - cpuBefore) / Math.max(result.requests, 1);
-  return { ...result, cpuMsPerRequest, round, scenario, server: target.label, window };
+  const tripsAfter = await target.server.counters();
+  // In-flight answers cut off at the end are not counted in `requests`: a small overcount.
+  const per = (after: number, before: number) => (after - before) / Math.max(result.requests, 1);
+  const roundTrips = { postgres: per(tripsAfter.postgres, tripsBefore.postgres), redis: per(tripsAfter.redis, tripsBefore.redis) };
+  return { ...result, cpuMsPerRequest, roundTrips, round, scenario, server: target.label, window };
 }
 
 async function soak(settings: BenchSettings, target: BenchTarget, peak: number): Promise<SoakReport> {
@@ -118,25 +123,27 @@ async function main(): Promise<void> {
 }
 
 /**
- * Per server and scenario, busy CPU by layer (µs per request), from the
- * profiles cut to the windows in which that scenario ran (profile-layers.ts).
+ * Per server and scenario, CPU per request (from /proc) split by layer in the
+ * proportions of the profile samples taken while that scenario ran
+ * (profile-layers.ts).
  */
 async function profileBreakdowns(profileDir: string, measurements: Measurement[]): Promise<ProfileLayersReport> {
   const report: ProfileLayersReport = [];
-  console.log('\nCPU by layer (busy µs per request, from the CPU profiles):');
+  console.log('\nCPU by layer (µs per request: /proc CPU split by the shares of the CPU profile):');
   for (const server of new Set(measurements.map((m) => m.server))) {
     const profiles = await readProfiles(path.join(profileDir, profileDirName(server)));
     if (!profiles.length) continue;
     for (const scenario of new Set(measurements.map((m) => m.scenario))) {
       const runs = measurements.filter((m) => m.server === server && m.scenario === scenario);
       const requests = runs.reduce((sum, m) => sum + m.requests, 0);
+      const cpuUs = (runs.reduce((sum, m) => sum + m.cpuMsPerRequest * m.requests, 0) / Math.max(requests, 1)) * 1000;
       const breakdown = layerBreakdown(profiles, runs.map((m) => m.window));
-      console.log(`${scenario.padEnd(18)} ${server.padEnd(17)} ${formatBreakdown(breakdown, requests)}`);
-      const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(requests, 1));
+      console.log(`${scenario.padEnd(18)} ${server.padEnd(17)} ${formatBreakdown(breakdown, cpuUs)}`);
+      const share = (ms: number) => Math.round((ms / Math.max(breakdown.busyMs, 1e-9)) * 1000) / 10;
       report.push({
-        server, scenario, requests, busyUsPerRequest: perRequest(breakdown.busyMs),
-        layersUsPerRequest: Object.fromEntries(Object.entries(breakdown.layers).map(([layer, ms]) => [layer, perRequest(ms)])),
-        topFunctions: breakdown.topFunctions.map(({ name, ms }) => ({ name, usPerRequest: perRequest(ms) })),
+        server, scenario, requests, cpuUsPerRequest: Math.round(cpuUs),
+        layersUsPerRequest: layersPerRequest(breakdown, cpuUs),
+        topFunctions: breakdown.topFunctions.map(({ name, ms }) => ({ name, percent: share(ms) })),
       });
     }
   }
@@ -144,8 +151,8 @@ async function profileBreakdowns(profileDir: string, measurements: Measurement[]
 }
 
 type ProfileLayersReport = Array<{
-  server: string; scenario: string; requests: number; busyUsPerRequest: number;
-  layersUsPerRequest: Record<string, number>; topFunctions: Array<{ name: string; usPerRequest: number }>;
+  server: string; scenario: string; requests: number; cpuUsPerRequest: number;
+  layersUsPerRequest: Record<string, number>; topFunctions: Array<{ name: string; percent: number }>;
 }>;
 
 main().catch((err: unknown) => {

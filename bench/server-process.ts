@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { get } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -23,7 +24,14 @@ export interface ServerProcess {
    * (user + system), in milliseconds (/proc/<pid>/stat).
    */
   cpuMs(): Promise<number>;
+  /** Statements sent to Postgres and commands sent to Redis so far by the primary process (round-trip-counter.ts). */
+  counters(): Promise<RoundTrips>;
   stop(): Promise<void>;
+}
+
+export interface RoundTrips {
+  postgres: number;
+  redis: number;
 }
 
 export interface SpawnOptions {
@@ -54,19 +62,31 @@ function cleanEnv(): Record<string, string> {
     .filter((entry): entry is [string, string] => entry[1] !== undefined && !configKeys.has(entry[0]) && !entry[0].startsWith('BENCH_')));
 }
 
+/** GET discovery on a connection of its own (WORKERS=N: the kernel picks a worker per connection). */
+function discoveryAnswers(issuer: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(`${issuer}/.well-known/openid-configuration`, { agent: false, headers: { connection: 'close' }, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Ready once discovery answered on several fresh connections in a row, so
+ * every worker of a WORKERS=N server has finished starting (a worker still
+ * starting answers 503, src/http/answer-while-starting.ts).
+ */
 async function waitReady(child: ChildProcess, issuer: string, stderr: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  let inARow = 0;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${stderr()}`);
-    try {
-      // main.ts listens before its stores are open; a request that arrives
-      // before the handler is attached is never answered, so each try is bounded.
-      const response = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
+    inARow = (await discoveryAnswers(issuer)) ? inARow + 1 : 0;
+    if (inARow >= 6) return;
+    if (inARow === 0) await sleep(100);
   }
   throw new Error(`server at ${issuer} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${stderr()}`);
 }
@@ -99,10 +119,11 @@ export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOpt
   const issuer = `http://127.0.0.1:${port}`;
   // Workers inherit the flags (node:cluster forks with process.execArgv); default file names carry the pid.
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfileDir, label)}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
+  const counter = ['--import', path.join(REPO_ROOT, 'bench', 'round-trip-counter.ts')];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...counter, path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => { errors = (errors + chunk.toString()).slice(-4000); });
@@ -129,6 +150,20 @@ export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOpt
       // A worker that exited took its CPU time with it; workers only exit at shutdown.
       const times = await Promise.all((await processTree(pid)).map(processCpuMs));
       return times.reduce((sum, ms) => sum + ms, 0);
+    },
+    counters() {
+      return new Promise<RoundTrips>((resolve) => {
+        const timer = setTimeout(() => { child.off('message', onMessage); resolve({ postgres: Number.NaN, redis: Number.NaN }); }, 5_000);
+        const onMessage = (message: unknown) => {
+          const counters = (message as { counters?: RoundTrips } | null)?.counters;
+          if (!counters) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(counters);
+        };
+        child.on('message', onMessage);
+        child.send('counters');
+      });
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -44,6 +44,9 @@ export async function renderLoginPage(ctx: Context, deps: InteractionDeps, detai
     error: state.error,
     // Strong authentication: "Sign in with a passkey", no username needed (passkey-login.ts).
     passkey: passkeyLoginLocals(ctx, deps, details),
+    // Account mails (issue 14): "Forgot password?" where mail goes out, "Create an account" with SIGNUP=open.
+    forgotPasswordHref: deps.lifecycle?.mailEnabled ? `/account/forgot-password?${new URLSearchParams({ return: `/interaction/${details.uid}` })}` : undefined,
+    signUpHref: deps.lifecycle?.signup === 'open' ? `/interaction/${details.uid}/sign-up` : undefined,
   }, state.status ?? 200);
 }
 

@@ -48,7 +48,7 @@ export async function renderSignUpPage(ctx: Context, deps: InteractionDeps, deta
     signInAction: viaPrompt ? `${base}/sign-in-instead` : undefined,
     signInHref: viaPrompt ? undefined : base,
     values: state.values ?? {}, error: state.error,
-  }, state.status ?? (open ? 200 : 403));
+  }, state.status ?? 200);
 }
 
 /** GET /interaction/:uid/sign-up: "Create an account" from the sign-in page. */
@@ -70,7 +70,7 @@ export function createSubmitSignUp(deps: InteractionDeps): RouterMiddleware {
     const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
     if (!isSignUpStep(details)) return renderWrongPrompt(ctx, deps.render);
     const lifecycle = deps.lifecycle;
-    if (!lifecycle || lifecycle.signup !== 'open') return renderSignUpPage(ctx, deps, details);
+    if (!lifecycle || lifecycle.signup !== 'open') return renderSignUpPage(ctx, deps, details, { status: 403 });
     const form = signUpForm.safeParse(ctx.request.body ?? {});
     if (!form.success) return renderSignUpPage(ctx, deps, details, { status: 400, error: 'Some fields could not be read.' });
     const { password, confirm_password: confirm, ...values } = form.data;

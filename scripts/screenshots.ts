@@ -20,6 +20,8 @@ import { createServerApp } from '../src/http/create-server-app.js';
 import { createLogger } from '../src/observability/logger.js';
 import { launchBrowser } from './launch-browser.js';
 import { addStrongAuthFixtures, walkStrongAuth } from './screenshots-strong-auth.js';
+import { addAdminFixtures, walkAdmin } from './screenshots-admin.js';
+import { addAccountMailFixtures, startMailCatcher, walkAccountMail } from './screenshots-account-mail.js';
 
 const OUT_DIR = path.resolve('screenshots');
 const WIDTHS = { desktop: 1280, phone: 390 } as const;
@@ -30,7 +32,7 @@ const PASSES = [
 const USER = { username: 'ada', password: 'ada-password-1', name: 'Ada Lovelace', email: 'ada@example.com' };
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-async function startServer(dataDir: string) {
+async function startServer(dataDir: string, smtpUrl: string) {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -40,6 +42,8 @@ async function startServer(dataDir: string) {
   const config = loadConfig({
     NODE_ENV: 'development', LOG_LEVEL: 'silent', DATA_DIR: dataDir, PORT: String(port), ISSUER: issuer, BCRYPT_COST: '4',
     BRAND_NAME: process.env.BRAND_NAME ?? 'Acme ID', BRAND_COLOR: process.env.BRAND_COLOR ?? '#0a7d4f', BRAND_LOGO_URL: process.env.BRAND_LOGO_URL,
+    // Account mails go to the script's own SMTP server; sign-up is on so its pages can be shown.
+    SMTP_URL: smtpUrl, SIGNUP: 'open', RATE_LIMIT_MAIL_PER_ACCOUNT: '0',
   });
   const database = await createDb(config);
   await migrateToLatest(database.db, config.database.schema);
@@ -56,6 +60,8 @@ async function startServer(dataDir: string) {
     metadata: { client_name: 'Living Room TV', token_endpoint_auth_method: 'none', redirect_uris: [], response_types: [], grant_types: [DEVICE_GRANT], scope: 'openid profile' },
   });
   await addStrongAuthFixtures(app, database.db, redirectUri);
+  await addAdminFixtures(app, database.db);
+  await addAccountMailFixtures(app);
   return {
     issuer, redirectUri,
     async close() {
@@ -113,6 +119,8 @@ async function walk(page: Page, shot: Shot, issuer: string, redirectUri: string)
   await shot('08-device-success');
 
   await walkAccount(page, shot, issuer);
+  // The operator console (the screenshots' user is a superuser).
+  await walkAdmin(page, shot, issuer);
 
   await page.goto(`${issuer}/session/end`);
   await shot('15-logout-confirm');
@@ -152,7 +160,8 @@ async function walkAccount(page: Page, shot: Shot, issuer: string): Promise<void
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'oidc-screenshots-'));
   await mkdir(OUT_DIR, { recursive: true });
-  const server = await startServer(dataDir);
+  const mail = await startMailCatcher();
+  const server = await startServer(dataDir, mail.url);
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();
@@ -164,12 +173,14 @@ async function main(): Promise<void> {
       };
       // Each width signs in afresh, so both walks see the same pages.
       await walk(page, shot, server.issuer, server.redirectUri);
+      await walkAccountMail(page, shot, { issuer: server.issuer, redirectUri: server.redirectUri, mail, pass: PASSES.findIndex((entry) => entry.label === label) });
       await context.close();
     }
     console.log(`screenshots written to ${OUT_DIR}`);
   } finally {
     await browser?.close();
     await server.close();
+    await mail.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

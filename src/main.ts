@@ -1,11 +1,15 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { runClusterPrimary } from './cluster-primary.js';
 import { ConfigError, loadConfig, type Config } from './config/load-config.js';
 import { createDb } from './db/create-db.js';
 import { isMigrationCurrent, migrateToLatest } from './db/migrate.js';
+import { answerWhileStarting } from './http/answer-while-starting.js';
 import { trackConnections } from './http/connection-drainer.js';
 import { createServerApp } from './http/create-server-app.js';
+import { shareMetricsWithPrimary } from './observability/cluster-metrics.js';
 import { createMetricsListener } from './observability/metrics-route.js';
 import { createLogger } from './observability/logger.js';
 import { createRedis } from './redis/create-redis.js';
@@ -24,8 +28,15 @@ function readConfig(boundPort?: number): Config {
 
 async function main(): Promise<void> {
   const initial = readConfig();
-  // Bound first, so a port already in use stops startup before any store is opened.
-  const server = createServer();
+  // WORKERS=N: this process only forks and watches N workers sharing the port (cluster-primary.ts).
+  if (initial.workers > 1 && cluster.isPrimary) {
+    await runClusterPrimary(initial, createLogger({ level: initial.logLevel }));
+    return;
+  }
+  // Bound first, so a port already in use stops startup before any store is
+  // opened; requests before the app is ready get 503 (answer-while-starting.ts).
+  let handle: RequestListener = answerWhileStarting;
+  const server = createServer((req, res) => handle(req, res));
   server.keepAliveTimeout = 65_000;
   const drainer = trackConnections(server);
   server.listen(initial.port, initial.host);
@@ -50,10 +61,12 @@ async function main(): Promise<void> {
     (socket) => logger.info({ socket }, 'embedded database served to the CLI'),
     (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the CLI cannot reach the embedded database while the server runs'),
   );
-  server.on('request', app.callback());
+  handle = app.callback();
   // METRICS_PORT: /metrics on a listener of its own, for scrapers on a private network.
   const metricsPort = config.operations.metricsPort;
-  const metricsServer = metricsPort === undefined ? undefined : createServer(createMetricsListener(app.metrics.registry));
+  // A worker's series go to the primary, which serves METRICS_PORT for all of them.
+  if (cluster.isWorker) shareMetricsWithPrimary(app.metrics.registry);
+  const metricsServer = metricsPort === undefined || cluster.isWorker ? undefined : createServer(createMetricsListener(app.metrics.registry));
   if (metricsServer) {
     metricsServer.listen(metricsPort, config.host);
     await once(metricsServer, 'listening');

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { APP_KINDS, describeAppProblems, ownsApp, type AppKind } from '../../src/clients/account-apps-service.js';
 import type { ClientSummary } from '../../src/clients/client-service.js';
+import { parseRedirectUriList } from '../../src/clients/redirect-uri-policy.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../src/oidc/account/account-console-client.js';
 import { renderErrorPage } from '../render-page.js';
 import { formatDate, paramOf, recordAccountChange, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
@@ -69,7 +70,7 @@ export function createRegisterApp(deps: AccountPageDeps): Middleware {
       form: { name: typeof body.name === 'string' ? body.name.slice(0, 100) : '', kind: body.kind, redirect_uris: typeof body.redirect_uris === 'string' ? body.redirect_uris.slice(0, 4000) : '' },
     }, 400);
     if (!parsed.success) return again(parsed.error.issues.map((issue) => issue.message));
-    const redirectUris = parsed.data.redirect_uris.split(/\s+/).filter(Boolean);
+    const redirectUris = parseRedirectUriList(parsed.data.redirect_uris);
     try {
       const { client, secret } = await deps.apps.register(user, { name: parsed.data.name, kind: parsed.data.kind, redirectUris });
       await recordAccountChange(ctx, deps, { event: 'client.created', clientId: client.clientId, details: { kind: parsed.data.kind } });

@@ -5,8 +5,9 @@ import type { ClaimChanges } from '../../src/accounts/standard-claims.js';
 
 /**
  * The profile form's fields: the OpenID Connect Core §5.1 claims a person may
- * set about themselves. E-mail and the *_verified flags stay with operators
- * (a change would need a verification step we do not have).
+ * set about themselves. The e-mail address changes on a page of its own,
+ * through a link mailed to the new address (email.ts); the *_verified flags
+ * stay with operators.
  */
 interface FieldSpec {
   /**

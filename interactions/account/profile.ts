@@ -23,18 +23,21 @@ function profileOf(user: User, submitted?: ProfileForm) {
   };
 }
 
+/** The e-mail page (email.ts), where mail goes out: an address changes through a confirmation link. */
+const emailHrefOf = (deps: AccountPageDeps) => (deps.lifecycle?.mailEnabled ? '/account/email' : undefined);
+
 /** GET /account */
 export function createShowProfile(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
     const notice = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined;
-    await renderAccountPage(ctx, deps, 'account-profile', 'profile', { title: 'Your account', notice, profile: profileOf(user) });
+    await renderAccountPage(ctx, deps, 'account-profile', 'profile', { title: 'Your account', notice, profile: profileOf(user), emailHref: emailHrefOf(deps) });
   };
 }
 
 /**
  * POST /account/profile: the name and the standard claims of profile-form.ts
- * (an e-mail change would need verification, so it stays with operators).
+ * (the address changes on the e-mail page, through a confirmation link: email.ts).
  * A refused form comes back with what was typed and one line per problem.
  */
 export function createUpdateProfile(deps: AccountPageDeps): Middleware {
@@ -52,7 +55,7 @@ export function createUpdateProfile(deps: AccountPageDeps): Middleware {
     }
     if (problems.length > 0) {
       await renderAccountPage(ctx, deps, 'account-profile', 'profile', {
-        title: 'Your account', error: `Your profile was not saved. ${problems.join('. ')}.`, profile: profileOf(user, form.data),
+        title: 'Your account', error: `Your profile was not saved. ${problems.join('. ')}.`, profile: profileOf(user, form.data), emailHref: emailHrefOf(deps),
       }, 400);
       return;
     }

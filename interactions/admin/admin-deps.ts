@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountService, User } from '../../src/accounts/account-service.js';
 import type { SecondFactors } from '../../src/accounts/factors/second-factors.js';
+import type { AccountLifecycle } from '../../src/accounts/lifecycle/create-account-lifecycle.js';
 import type { AuditEntry, AuditLog } from '../../src/audit/audit-log.js';
 import type { AuditTrail } from '../../src/audit/audit-trail.js';
 import { withAccountAudit, type AuditOrigin } from '../../src/audit/audited-account-service.js';
@@ -30,6 +31,8 @@ export interface AdminServices {
   audit: AuditLog;
   /** Strong authentication; absent, the second-factor parts of the console are not shown. */
   factors?: SecondFactors;
+  /** Account mails (issue 14): a password-reset link, when mail is on (mailEnabled). */
+  lifecycle?: Pick<AccountLifecycle, 'mailEnabled' | 'requestPasswordReset'>;
 }
 
 export interface AdminPageDeps extends AdminServices {

@@ -8,7 +8,9 @@ import { createListApps } from './apps.js';
 import { createExportAudit, createShowAudit } from './audit.js';
 import { createRotateKeys, createShowOverview } from './overview.js';
 import { createListPeople } from './people.js';
-import { createDisablePerson, createEnablePerson, createResetFactors, createSetRole, createSignOutEverywhere } from './person-actions.js';
+import {
+  createDisablePerson, createEnablePerson, createResetFactors, createSendPasswordReset, createSetRole, createSignOutEverywhere,
+} from './person-actions.js';
 import { createShowPerson } from './person.js';
 import { createEndSession, createListSessions, createRevokeAppAccess } from './sessions.js';
 
@@ -35,6 +37,7 @@ export function addAdminRoutes(router: Router, deps: AdminPageDeps, post: Middle
   router.post('/admin/people/:id/role', ...superPost, createSetRole(deps));
   router.post('/admin/people/:id/reset-mfa', ...staffPost, createResetFactors(deps));
   router.post('/admin/people/:id/sign-out', ...staffPost, createSignOutEverywhere(deps));
+  router.post('/admin/people/:id/password-reset', ...staffPost, createSendPasswordReset(deps));
   router.post('/admin/people/:id/sessions/:sessionId/end', ...staffPost, createEndSession(deps));
   router.post('/admin/people/:id/apps/:clientId/revoke', ...staffPost, createRevokeAppAccess(deps));
 

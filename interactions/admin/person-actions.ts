@@ -100,3 +100,19 @@ export function createSignOutEverywhere(deps: AdminPageDeps): Middleware {
     redirectDone(ctx, personHref(person.id), 'signed-out', delivery);
   }, { onSelf: true });
 }
+
+/**
+ * POST /admin/people/:id/password-reset: mails the person a reset link, the
+ * one "Forgot password" sends (src/accounts/lifecycle/password-links.ts:
+ * throttled per account, replacing older links). Only when mail is on and
+ * the account has an address. Nothing changes until the person uses it.
+ */
+export function createSendPasswordReset(deps: AdminPageDeps): Middleware {
+  return personAction(deps, async (ctx, person) => {
+    const { lifecycle } = deps;
+    if (!lifecycle?.mailEnabled || !person.email || !person.active) return refuse(ctx, deps, 'A reset link needs outgoing mail, an active account and an e-mail address.');
+    await lifecycle.requestPasswordReset(person.username, { source: 'admin', ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null });
+    await recordOperatorAction(ctx, deps, { event: 'password_reset.requested', details: { user_id: person.id } });
+    return redirectDone(ctx, personHref(person.id), 'reset-link');
+  });
+}

@@ -56,6 +56,7 @@ const NOTICES: Record<string, string> = {
   'signed-out': 'The person was signed out everywhere: every session, grant and token was revoked.',
   'session-ended': 'The session was ended.',
   'app-revoked': 'The app’s access was removed: its grant and every token issued under it are revoked.',
+  'reset-link': 'A password-reset link was mailed to the person’s address (unless a recent one was; links are limited per account).',
 };
 
 /** A back-channel logout that did not reach every app (person-actions.ts redirectDone counts them). */
@@ -103,7 +104,9 @@ export function createShowPerson(deps: AdminPageDeps): Middleware {
         role: operator.superuser && !self,
         resetMfa: mayAct && !self && Boolean(deps.factors),
         signOut: mayAct,
+        passwordReset: mayAct && !self && user.active && Boolean(user.email) && deps.lifecycle?.mailEnabled === true,
       },
+      mailEnabled: deps.lifecycle?.mailEnabled === true,
       roles: ROLES,
     });
   };

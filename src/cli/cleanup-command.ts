@@ -10,7 +10,7 @@ function positiveInt(value: string): number {
 
 export function registerCleanupCommand(program: Command): void {
   program.command('cleanup')
-    .description('delete expired and long-consumed rows from every oidc_* table (safe while servers run)')
+    .description('delete expired and long-consumed rows from every oidc_* table, and expired or used account links (safe while servers run)')
     .option('--batch-size <n>', 'rows per DELETE statement', positiveInt, 1000)
     .action(async (options: { batchSize: number }) => {
       await withDatabase(async ({ database }) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ClientNotFoundError, CodeClientError } from '../clients/client-errors.js';
 import { createClientService, type ClientService, type ClientSummary } from '../clients/client-service.js';
+import { parseRedirectUriList } from '../clients/redirect-uri-policy.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from '../oidc/account/account-console-client.js';
 import { KNOWN_SCOPES } from '../scopes/scope-catalog.js';
 import { createAuditLog } from '../audit/audit-log.js';
@@ -87,6 +88,15 @@ export function registerClientsCommand(program: Command): void {
         const { client, secret } = await service.rotateSecret(clientId);
         process.stdout.write(`new secret for client ${client.clientId}\n`);
         printSecretOnce(secret);
+      });
+    });
+
+  clients.command('set-redirect-uris <client-id> <uri...>')
+    .description('replace the redirect URIs (the same policy as everywhere: exact, https or a loopback host, RFC 8252 for native apps)')
+    .action(async (clientId: string, uris: string[]) => {
+      await withClients(async (service) => {
+        const client = await service.setRedirectUris(clientId, parseRedirectUriList(uris.join(' ')));
+        process.stdout.write(`redirect URIs of client ${client.clientId}: ${client.redirectUris.join(' ')}\n`);
       });
     });
 

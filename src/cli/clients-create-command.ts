@@ -24,6 +24,7 @@ interface CreateOptions {
   autoApproveScope?: string[];
   requireDpop?: boolean;
   requirePar?: boolean;
+  requireMfa?: boolean;
   logoUri?: string;
   clientUri?: string;
 }
@@ -69,6 +70,7 @@ function toInput(options: CreateOptions): NewClientInput {
     ...(options.autoApproveScope ? { autoApproveScopes: options.autoApproveScope } : {}),
     ...(options.requireDpop ? { requireDpop: true } : {}),
     ...(options.requirePar ? { requirePar: true } : {}),
+    ...(options.requireMfa ? { requireMfa: true } : {}),
     ...(options.logoUri ? { logoUri: options.logoUri } : {}),
     ...(options.clientUri ? { clientUri: options.clientUri } : {}),
   };
@@ -87,6 +89,7 @@ function addSettingOptions(command: Command): Command {
     .option('--auto-approve-scope <scope>', 'scope people are not asked about for this client (repeatable; one of its --scope values)', collect)
     .option('--require-dpop', 'every access token of this client is DPoP-bound (RFC 9449)')
     .option('--require-par', 'authorization requests only as pushed requests (RFC 9126)')
+    .option('--require-mfa', 'people signing in to this client need a second factor')
     .option('--backchannel-logout-uri <uri>', 'where signed logout tokens are POSTed when a session ends (OpenID Connect Back-Channel Logout)')
     .option('--logo-uri <uri>', 'logo shown on the consent page')
     .option('--client-uri <uri>', 'home page linked from the consent page');

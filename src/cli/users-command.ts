@@ -10,6 +10,7 @@ import { printResult, printTable, withJsonOption, type OutputOptions } from './c
 import { withBackChannelLogout } from './back-channel-logout-step.js';
 import { registerUsersUpdateCommand } from './users-update-command.js';
 import { registerUsersMfaCommand } from './users-mfa-command.js';
+import { mailVerificationLink, registerUsersMailCommands } from './users-mail-command.js';
 
 function parseRole(value: string, label = '--role'): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new Error(`${label} must be one of ${ROLES.join(', ')}`);
@@ -78,19 +79,25 @@ export function registerUsersCommand(program: Command): void {
     .action(async (options: { username: string; role: string; email?: string; name?: string }) => {
       const role = parseRole(options.role);
       const password = await readSecretFromStdin();
-      await withAccounts(async (accounts) => {
+      await withAccounts(async (accounts, context) => {
         const user = await accounts.createUser({ username: options.username, password, role, email: options.email, name: options.name });
         process.stdout.write(`created user ${user.username} (${user.id}) with role ${user.role}\n`);
+        // Account mails: an address set here is confirmed through a mailed link (users-mail-command.ts).
+        process.stdout.write(await mailVerificationLink(context, user));
       });
     });
 
   withJsonOption(users.command('list'))
     .description('list users: id, username, role, status')
-    .action(async (options: OutputOptions) => {
+    .option('--search <text>', 'only users whose username or e-mail starts with this (any case), or with this id; 50 a page, as the operator console searches')
+    .option('--after <id>', 'with --search: the page after this user id (printed on stderr at the end of a full page)')
+    .action(async (options: OutputOptions & { search?: string; after?: string }) => {
       await withAccounts(async (accounts) => {
-        const list = await accounts.listUsers();
+        const page = options.search !== undefined ? await accounts.searchUsers({ query: options.search, after: options.after }) : undefined;
+        const list = page ? page.users : await accounts.listUsers();
         printResult(options, list, () => printTable(['id', 'username', 'role', 'status'],
           list.map((user) => [user.id, user.username, user.role, user.active ? 'active' : 'disabled'])));
+        if (page?.next) process.stderr.write(`more: --after ${page.next}\n`);
       });
     });
 
@@ -124,7 +131,8 @@ export function registerUsersCommand(program: Command): void {
       });
     });
 
-  registerUsersUpdateCommand(users, { withAccounts, resolveUser, describeUser });
+  registerUsersUpdateCommand(users, { withAccounts, resolveUser, describeUser, afterEmailSet: mailVerificationLink });
+  registerUsersMailCommands(users, { resolveUser, parseRole });
   registerUsersMfaCommand(users, { resolveUser });
 
   // Ending the sessions tells every relying party with a backchannel_logout_uri (back-channel-logout-step.ts).

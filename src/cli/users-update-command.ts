@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import type { ProfileChanges } from '../accounts/account-profile.js';
 import type { AccountService, User } from '../accounts/account-service.js';
 import { ADDRESS_FIELDS, STRING_CLAIMS, type ClaimChanges } from '../accounts/standard-claims.js';
+import type { CliContext } from './cli-context.js';
 
 export interface UsersUpdateDeps {
-  withAccounts(run: (accounts: AccountService) => Promise<void>): Promise<void>;
+  withAccounts(run: (accounts: AccountService, context: CliContext) => Promise<void>): Promise<void>;
   resolveUser(accounts: AccountService, ref: string): Promise<User>;
   describeUser(user: User): string;
+  /** Account mails: mails the link that verifies a new, unverified address; returns the line to print. */
+  afterEmailSet?(context: CliContext, user: User): Promise<string>;
 }
 
 /** given_name → --given-name, the option's camelCase key givenName. */
@@ -58,9 +61,10 @@ export function registerUsersUpdateCommand(users: Command, deps: UsersUpdateDeps
   for (const member of ADDRESS_FIELDS) command.option(`--${addressFlag(member)} <value>`, `address.${member}`);
   command.action(async (ref: string, options: Options) => {
     const changes = changesOf(options);
-    await deps.withAccounts(async (accounts) => {
+    await deps.withAccounts(async (accounts, context) => {
       const user = await accounts.updateProfile((await deps.resolveUser(accounts, ref)).id, changes);
       process.stdout.write(deps.describeUser(user));
+      if (changes.email !== undefined && deps.afterEmailSet) process.stdout.write(await deps.afterEmailSet(context, user));
     });
   });
 }

@@ -168,13 +168,15 @@ export function createClientService({ db, supportedScopes, redirectRules }: Clie
     },
 
     async setActive(clientId, active) {
-      await changeable(clientId);
-      // A disabled client cannot authenticate (the Client adapter skips it),
-      // and what it was issued is revoked, so nothing comes back on re-enable.
-      await db.transaction().execute(async (trx) => {
-        await clients.updateClientRow(trx, clientId, { active });
-        if (!active) await revokeClientEntities(trx, clientId);
-      });
+      const row = await changeable(clientId);
+      // A disabled client cannot authenticate and its tokens stop working (the
+      // Client adapter skips it), from the commit on; what it was issued then
+      // goes in bounded batches (revoke-entities.ts, issue 17), and whatever a
+      // cut-short revocation leaves the cleanup job removes. Before an enable,
+      // any such remainder goes first, so nothing comes back on re-enable.
+      if (active && !row.active) await revokeClientEntities(db, clientId);
+      await clients.updateClientRow(db, clientId, { active });
+      if (!active) await revokeClientEntities(db, clientId);
       return reload(clientId);
     },
 
@@ -201,10 +203,11 @@ export function createClientService({ db, supportedScopes, redirectRules }: Clie
 
     async deleteClient(clientId) {
       await changeable(clientId);
-      await db.transaction().execute(async (trx) => {
-        await revokeClientEntities(trx, clientId, { forget: true });
-        await clients.deleteClientRow(trx, clientId);
-      });
+      // Refused at once, then emptied in batches: deleting the row of a busy
+      // client would otherwise cascade to all its tokens in one statement.
+      await clients.updateClientRow(db, clientId, { active: false });
+      await revokeClientEntities(db, clientId, { forget: true });
+      await clients.deleteClientRow(db, clientId);
     },
   };
 }

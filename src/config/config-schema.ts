@@ -91,6 +91,13 @@ export const envSchema = z.object({
   LOGIN_KNOWN_BROWSER_TTL: duration('LOGIN_KNOWN_BROWSER_TTL', 180 * 24 * 3600),
   PUBLIC_CLIENT_ACCESS_TOKEN_TTL: duration('PUBLIC_CLIENT_ACCESS_TOKEN_TTL', 900),
   CLEANUP_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a whole number of seconds' }).int().min(0).default(0),
+  // Performance and scale (issue 17): worker processes behind one port
+  // (node:cluster; `auto` = one per core), client-credentials issuance as an
+  // audit row (off: it is counted in oidc_tokens_issued_total instead), and how
+  // long the cleanup job keeps audit events (0 keeps everything).
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], { message: 'must be a whole number of workers (1-256) or auto' }).default(1),
+  AUDIT_TOKEN_ISSUANCE: booleanFlag,
+  AUDIT_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days (0 keeps every event)' }).int().min(0).max(36500).default(90),
   // Operations: metrics, graceful shutdown, Redis Sentinel / Cluster topologies.
   METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535, { message: 'must be a port number (0-65535; 0 = any free port, logged)' }).optional(),

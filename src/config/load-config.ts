@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { envSchema, type ParsedEnv } from './config-schema.js';
 
@@ -60,6 +61,13 @@ export interface Config {
   };
   readonly publicClientAccessTokenTtl: number;
   readonly cleanupIntervalSeconds: number;
+  /** WORKERS: processes serving the port (node:cluster); `auto` resolved to the number of cores. */
+  readonly workers: number;
+  /** Audit trail: client-credentials issuance as rows (AUDIT_TOKEN_ISSUANCE), and retention in days (0 = keep everything). */
+  readonly audit: {
+    readonly tokenIssuance: boolean;
+    readonly retentionDays: number;
+  };
   /** Operations: who may read /metrics, how long shutdown waits, which Redis topology. */
   readonly operations: {
     /** Bearer token for /metrics on the main port; unset and no metricsPort → /metrics not served. */
@@ -165,7 +173,15 @@ function operationsProblems(env: ParsedEnv): string[] {
   if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
   if (env.REDIS_SENTINEL_NAME && !env.REDIS_SENTINELS) problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME');
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) problems.push('METRICS_PORT: must differ from PORT');
+  // One process owns the embedded database (src/db/data-dir-lock.ts); workers need a shared one.
+  if (!env.DATABASE_URL && workerCount(env.WORKERS) > 1) {
+    problems.push('WORKERS: more than one worker needs DATABASE_URL (the embedded database in DATA_DIR is owned by one process); set DATABASE_URL or WORKERS=1');
+  }
   return problems;
+}
+
+function workerCount(workers: ParsedEnv['WORKERS']): number {
+  return workers === 'auto' ? os.availableParallelism() : workers;
 }
 
 function redisTopology(env: ParsedEnv): RedisTopology {
@@ -251,6 +267,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     }),
     publicClientAccessTokenTtl: env.PUBLIC_CLIENT_ACCESS_TOKEN_TTL,
     cleanupIntervalSeconds: env.CLEANUP_INTERVAL_SECONDS,
+    workers: workerCount(env.WORKERS),
+    audit: Object.freeze({ tokenIssuance: env.AUDIT_TOKEN_ISSUANCE, retentionDays: env.AUDIT_RETENTION_DAYS }),
     operations: Object.freeze({
       metricsToken: env.METRICS_TOKEN,
       metricsPort: env.METRICS_PORT,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
 import type { SecondFactors } from '../accounts/factors/second-factors.js';
+import type { AccountLifecycle } from '../accounts/lifecycle/create-account-lifecycle.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuditTrail } from '../audit/audit-trail.js';
 import type { ClientService } from '../clients/client-service.js';
@@ -26,6 +27,8 @@ export interface OperatorServicesDeps {
   factors: SecondFactors;
   /** The keys this instance signs with: back-channel logout tokens are signed with them too. */
   signingKeys: readonly PrivateJwk[];
+  /** Account mails: the console sends password-reset links through it when mail is on. */
+  lifecycle?: AccountLifecycle;
 }
 
 /** The operator console's services: the same ones (and rules) the CLI uses, on the server's own pools. */
@@ -40,5 +43,6 @@ export function createOperatorServices(deps: OperatorServicesDeps): AdminService
     keys: createSigningKeyService({ db, box: deps.box, graceSeconds: retiredKeyGraceSeconds(config) }),
     audit: deps.audit,
     factors: deps.factors,
+    lifecycle: deps.lifecycle,
   };
 }

@@ -5,7 +5,9 @@ import type { DatabaseHandle } from '../db/create-db.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { isMigrationCurrent } from '../db/migrate.js';
 import { createAdapterFactory } from '../../adapters/create-adapter.js';
-import { startClientChangeListener } from '../../adapters/client-change-listener.js';
+import { ACCOUNT_CHANGE_CHANNEL, startClientChangeListener } from '../../adapters/client-change-listener.js';
+import { RowCache } from '../../adapters/row-cache.js';
+import { cachedClaimsLoader, type AccountClaimsCache } from '../oidc/cached-account-claims.js';
 import { createDevicePollTracker } from '../../adapters/device-poll-tracker.js';
 import { createAccountService, type AccountService } from '../accounts/account-service.js';
 import { accountClaims } from '../accounts/account-claims.js';
@@ -45,6 +47,7 @@ import { createErrorMiddleware } from './error-middleware.js';
 import { createNotFoundFallback } from './not-found.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createLoginThrottle } from '../accounts/login-throttle.js';
+import { createLifecycleFromConfig } from '../accounts/lifecycle/lifecycle-from-config.js';
 import { createSecondFactors } from '../accounts/factors/second-factors.js';
 import { createSecondFactorThrottle } from '../accounts/factors/second-factor-throttle.js';
 import { relyingPartyOf } from '../accounts/factors/relying-party.js';
@@ -54,6 +57,7 @@ import { retiredKeyGraceSeconds } from '../oidc/keys/rotate-signing-keys.js';
 import { createRateLimitMiddleware } from './rate-limit.js';
 import { createStoreOutageMiddleware } from './store-outage.js';
 import { refuseMalformedText } from './refuse-malformed-text.js';
+import { hotPathsOf, onlyOn, skipOn, type AnyMiddleware } from './hot-path.js';
 import { requestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -120,13 +124,16 @@ export async function createServerApp({ config, database, redis, logger, clients
     logger.warn({ clientId, source }, 'PKCE is optional for this client (pkce: optional): its authorization codes are not bound to a code_verifier (RFC 9700 §2.1.1)');
   }
   const metrics = createMetrics({ poolStats: () => database.poolStats() });
-  // Performance: client rows are cached between requests while a LISTEN
-  // connection evicts every committed change (adapters/client-change-listener.ts).
-  // Not on the embedded database, where a lookup has no network round trip.
+  // Performance: client rows and active accounts' claims are cached between
+  // requests while a LISTEN connection evicts every committed change
+  // (adapters/client-change-listener.ts). Not on the embedded database, where
+  // a lookup has no network round trip.
+  const accountCache: AccountClaimsCache | undefined = config.database.url ? new RowCache() : undefined;
   const clientChanges = config.database.url
     ? startClientChangeListener({
       connectionString: config.database.url,
       schema: config.database.schema,
+      more: accountCache ? [{ channel: ACCOUNT_CHANGE_CHANNEL, cache: accountCache }] : [],
       onError: (error) => logger.warn({ err: error.message }, 'client change listener lost its connection; client lookups read the database until it is back'),
     })
     : undefined;
@@ -137,10 +144,10 @@ export async function createServerApp({ config, database, redis, logger, clients
   const { provider, middleware } = createProvider({
     config,
     adapter,
-    findAccount: createFindAccount(async (id) => {
+    findAccount: createFindAccount(cachedClaimsLoader(async (id) => {
       const user = await accounts.findActiveUser(id);
       return user ? accountClaims(user) : undefined;
-    }),
+    }, accountCache)),
     pages,
     signingKeys,
     cookieKeys,
@@ -155,13 +162,15 @@ export async function createServerApp({ config, database, redis, logger, clients
   });
 
   listenGrantMetrics(provider, metrics);
-  listenAuditEvents(provider, audit);
+  listenAuditEvents(provider, audit, { clientCredentialsIssuance: config.audit.tokenIssuance });
   const stopCleanup = config.cleanupIntervalSeconds > 0 ? startCleanupInterval(db, config.cleanupIntervalSeconds, logger) : () => {};
   let shuttingDown = false;
   const readiness = [
     { name: 'database', check: async () => isMigrationCurrent(db, config.database.schema) },
     ...(redis ? [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }] : []),
   ];
+  // Account mails (reset, verification, invitations) and sign-up; a failed delivery is logged and counted, never shown.
+  const accountMail = createLifecycleFromConfig(config, { db, accounts, redis, logger, audit, onMailFailure: (kind) => metrics.mailFailures.inc({ kind }) });
   const interactions = createInteractionRouter({
     provider, accounts, throttle: createLoginThrottle(config, redis), audit, metrics,
     factors, factorThrottle: createSecondFactorThrottle(config, redis),
@@ -171,9 +180,11 @@ export async function createServerApp({ config, database, redis, logger, clients
     // Changes made on the account pages are audited by the pages themselves, with the person as actor (interactions/account/).
     apps: createAccountAppsService({ db, supportedScopes: scopes, clients: createClientService({ db, supportedScopes: scopes, redirectRules }) }),
     connected: createConnectedAppsService({ db, provider }),
+    lifecycle: accountMail.lifecycle,
     // The operator console (interactions/admin/): the CLI's services, audited per request with the operator as actor.
     admin: createOperatorServices({
       db, config, provider, accounts, audit, box, factors, signingKeys, clients: createClientService({ db, supportedScopes: scopes, redirectRules }),
+      lifecycle: accountMail.lifecycle,
     }),
   });
 
@@ -190,10 +201,13 @@ export async function createServerApp({ config, database, redis, logger, clients
   provider.use(refuseMalformedText((ctx, out) => pages.error(ctx as unknown as KoaContextWithOIDC, out)));
   provider.use(createHealthRoutes(readiness, () => shuttingDown));
   provider.use(createRateLimitMiddleware(config, redis, (limiter) => metrics.rateLimitRejections.inc({ limiter })));
-  provider.use(createRevocationAuditMiddleware(audit));
+  // Hot path (http/hot-path.ts): each protocol endpoint runs only the layers that act on it.
+  const hot = hotPathsOf(provider);
+  provider.use(onlyOn(hot.revocation, createRevocationAuditMiddleware(audit)));
   // Without METRICS_TOKEN, /metrics is not on the public port (see METRICS_PORT in main.ts).
   if (config.operations.metricsToken) provider.use(createMetricsRoute(metrics.registry, config.operations.metricsToken));
-  for (const layer of middleware) provider.use(layer);
+  provider.use(skipOn(hot.withoutProviderHooks, middleware));
+  const routers: AnyMiddleware[] = [];
   // The example API (src/api/), when declared as a resource server at ${ISSUER}/api.
   const exampleApi = apis.find((api) => api.identifier === URL.parse(`${config.issuer}/api`)?.href);
   if (exampleApi) {
@@ -204,11 +218,9 @@ export async function createServerApp({ config, database, redis, logger, clients
       accounts,
       dpopReplay: createProviderReplayCache(provider, exampleApi.identifier),
     });
-    provider.use(api.routes());
+    routers.push(api.routes());
   }
-  provider.use(site.startPage);
-  provider.use(interactions.routes());
-  provider.use(interactions.allowedMethods());
+  provider.use(skipOn(hot.protocol, [...routers, site.startPage, interactions.routes(), interactions.allowedMethods()]));
 
   return {
     provider,
@@ -216,6 +228,6 @@ export async function createServerApp({ config, database, redis, logger, clients
     callback: () => provider.callback(),
     beginShutdown: () => { shuttingDown = true; stopCleanup(); },
     metrics,
-    close: async () => { await clientChanges?.close(); },
+    close: async () => { await clientChanges?.close(); accountMail.close(); },
   };
 }

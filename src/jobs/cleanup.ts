@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
-import { MODEL_TABLES, type Database, type ModelTableName } from '../db/schema.js';
+import { MODEL_TABLES, type Database, type ModelName, type ModelTableName } from '../db/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { deleteDeadModelRows } from './cleanup-repository.js';
+import { CLIENT_REVOKED_MODELS, deleteRowsOfDisabledClients } from '../../adapters/revoke-entities.js';
+import { deleteDeadAccountTokens } from '../accounts/account-tokens-repository.js';
+import { deleteDeadModelRows, deleteOldAuditEvents, releaseCleanupLock, tryCleanupLock } from './cleanup-repository.js';
 
 export interface CleanupOptions {
   /** Rows per DELETE; small batches keep each lock short. */
@@ -13,42 +15,88 @@ export interface CleanupOptions {
    * unknown (still invalid_grant). Default 7 days.
    */
   consumedRetentionSeconds?: number;
-  /** Upper bound on batches per table per run, so one run always ends. */
+  /** AUDIT_RETENTION_DAYS: audit events older than this many days go (0 keeps every event). Default 90. */
+  auditRetentionDays?: number;
+  /** Upper bound on batches per table and condition per run, so one run always ends. */
   maxBatchesPerTable?: number;
 }
 
-export type CleanupCounts = Record<ModelTableName, number>;
+export type CleanupCounts = Record<ModelTableName | 'account_tokens' | 'audit_events', number>;
 
-/** Deletes expired and long-consumed rows from every oidc_* table; returns how many per table. */
-export async function runCleanup(db: Kysely<Database>, options: CleanupOptions = {}): Promise<CleanupCounts> {
-  const batchSize = options.batchSize ?? 1000;
-  const retention = options.consumedRetentionSeconds ?? 7 * 24 * 3600;
-  const maxBatches = options.maxBatchesPerTable ?? 10_000;
-  const counts = {} as CleanupCounts;
-  for (const table of Object.values(MODEL_TABLES)) {
-    let total = 0;
-    for (let batch = 0; batch < maxBatches; batch += 1) {
-      const deleted = await deleteDeadModelRows(db, table, batchSize, retention);
-      total += deleted;
-      // A short batch means nothing more is free to delete (the rest, if any,
-      // is locked by a concurrent cleaner, which deletes it).
-      if (deleted < batchSize) break;
-    }
-    counts[table] = total;
+export interface CleanupRun {
+  /** Another instance (or the CLI) was running the cleanup: this one did nothing. */
+  skipped: boolean;
+  counts: CleanupCounts;
+}
+
+/** Runs `deleteBatch` until a batch comes back short (nothing more is free to delete) or the bound is reached. */
+async function drain(deleteBatch: () => Promise<number>, batchSize: number, maxBatches: number): Promise<number> {
+  let total = 0;
+  for (let batch = 0; batch < maxBatches; batch += 1) {
+    const deleted = await deleteBatch();
+    total += deleted;
+    if (deleted < batchSize) break;
   }
+  return total;
+}
+
+function emptyCounts(): CleanupCounts {
+  return Object.fromEntries([...Object.values(MODEL_TABLES), 'account_tokens', 'audit_events'].map((table) => [table, 0])) as CleanupCounts;
+}
+
+async function cleanAll(db: Kysely<Database>, options: CleanupOptions): Promise<CleanupCounts> {
+  const batchSize = options.batchSize ?? 1000;
+  const retentionSeconds = options.consumedRetentionSeconds ?? 7 * 24 * 3600;
+  const auditDays = options.auditRetentionDays ?? 90;
+  const maxBatches = options.maxBatchesPerTable ?? 10_000;
+  const counts = emptyCounts();
+  for (const [model, table] of Object.entries(MODEL_TABLES) as Array<[ModelName, ModelTableName]>) {
+    counts[table] += await drain(() => deleteDeadModelRows(db, table, batchSize, { kind: 'expired' }), batchSize, maxBatches);
+    counts[table] += await drain(() => deleteDeadModelRows(db, table, batchSize, { kind: 'consumed', retentionSeconds }), batchSize, maxBatches);
+    // What a revocation of a disabled client left behind (adapters/revoke-entities.ts).
+    if (CLIENT_REVOKED_MODELS.includes(model)) {
+      counts[table] += await drain(() => deleteRowsOfDisabledClients(db, model, batchSize), batchSize, maxBatches);
+    }
+  }
+  // The links account mails carry (src/accounts/account-tokens.ts): an expired or used one opens nothing.
+  counts.account_tokens = await drain(() => deleteDeadAccountTokens(db, batchSize), batchSize, maxBatches);
+  if (auditDays > 0) counts.audit_events = await drain(() => deleteOldAuditEvents(db, auditDays, batchSize), batchSize, maxBatches);
   return counts;
 }
 
+/**
+ * Deletes expired and long-consumed rows from every oidc_* table, rows left
+ * by a cut-short client revocation, dead account links and audit events past
+ * their retention. One runner at a time across every instance: the run holds
+ * an advisory lock on one connection, and a run that cannot take it skips.
+ */
+export async function runCleanupJob(db: Kysely<Database>, options: CleanupOptions = {}): Promise<CleanupRun> {
+  return db.connection().execute(async (connection) => {
+    if (!(await tryCleanupLock(connection))) return { skipped: true, counts: emptyCounts() };
+    try {
+      return { skipped: false, counts: await cleanAll(connection, options) };
+    } finally {
+      await releaseCleanupLock(connection);
+    }
+  });
+}
+
+/** runCleanupJob's counts (all zero when another runner held the lock). */
+export async function runCleanup(db: Kysely<Database>, options: CleanupOptions = {}): Promise<CleanupCounts> {
+  return (await runCleanupJob(db, options)).counts;
+}
+
 /** Runs the cleanup every `seconds` in this process; returns a stop function. Overlapping runs are skipped. */
-export function startCleanupInterval(db: Kysely<Database>, seconds: number, logger: Logger): () => void {
+export function startCleanupInterval(db: Kysely<Database>, seconds: number, logger: Logger, options: CleanupOptions = {}): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    runCleanup(db)
-      .then((counts) => {
+    runCleanupJob(db, options)
+      .then(({ skipped, counts }) => {
         const deleted = Object.values(counts).reduce((sum, count) => sum + count, 0);
-        if (deleted > 0) logger.info({ deleted: counts }, 'cleanup removed expired rows');
+        if (skipped) logger.debug('cleanup skipped: another instance is running it');
+        else if (deleted > 0) logger.info({ deleted: counts }, 'cleanup removed expired rows');
       })
       .catch((err: unknown) => logger.warn({ err }, 'cleanup run failed; retrying at the next interval'))
       .finally(() => { running = false; });

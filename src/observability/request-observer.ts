@@ -31,6 +31,56 @@ export function requestLogger(ctx: Context | undefined, fallback: Logger): Logge
 }
 
 /**
+ * ctx.state with the request's child logger made on first use: pino's
+ * child() serialises its bindings, which most requests (logging at warn, or
+ * answered without a log line of their own) never need. A class, so the
+ * getter sits on the prototype and template locals copied from ctx.state
+ * (koa-views) do not carry the logger.
+ */
+class RequestState {
+  [key: string]: unknown;
+  #logger: Logger | undefined;
+  readonly #base: Logger;
+
+  constructor(base: Logger, initial: object) {
+    this.#base = base;
+    Object.assign(this, initial);
+  }
+
+  get logger(): Logger {
+    this.#logger ??= this.#base.child({ requestId: this.requestId as string | undefined });
+    return this.#logger;
+  }
+
+  set logger(value: Logger) {
+    this.#logger = value;
+  }
+}
+
+type Observe = (seconds: number) => void;
+
+/**
+ * The counter and histogram of one (method, route, status), bound once:
+ * prom-client otherwise sorts and hashes the label object on every call.
+ * Bounded by route names and statuses; past the bound, unbound calls.
+ */
+function createRequestMetrics(metrics: Metrics): (method: string, route: string, status: number) => Observe {
+  const bound = new Map<string, Observe>();
+  return (method, route, status) => {
+    const key = `${method} ${route} ${status}`;
+    let observe = bound.get(key);
+    if (!observe) {
+      const labels = { method, route, status: String(status) };
+      const counter = metrics.httpRequests.labels(labels);
+      const histogram = metrics.httpDuration.labels(labels);
+      observe = (seconds) => { counter.inc(); histogram.observe(seconds); };
+      if (bound.size < 5_000) bound.set(key, observe);
+    }
+    return observe;
+  };
+}
+
+/**
  * One JSON log line and one metrics observation per request. Mounted right
  * after requestId(), so every later log line of the request can use
  * ctx.state.logger and carry the same requestId. Only method, route pattern,
@@ -39,10 +89,11 @@ export function requestLogger(ctx: Context | undefined, fallback: Logger): Logge
  * codes, secrets and refresh tokens).
  */
 export function createRequestObserver(logger: Logger, metrics: Metrics): Middleware {
+  const observerFor = createRequestMetrics(metrics);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
-    const log = logger.child({ requestId: ctx.state.requestId as string | undefined });
-    ctx.state.logger = log;
+    const state = new RequestState(logger, ctx.state);
+    ctx.state = state;
     let failed = false;
     try {
       await next();
@@ -53,18 +104,19 @@ export function createRequestObserver(logger: Logger, metrics: Metrics): Middlew
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const status = failed ? 500 : ctx.status;
       const route = routeOf(ctx);
-      const labels = { method: ctx.method, route, status: String(status) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-      const clientId = oidcOf(ctx)?.client?.clientId;
-      log[status >= 500 ? 'error' : 'info']({
-        method: ctx.method,
-        route,
-        status,
-        durationMs: Math.round(seconds * 1e4) / 10,
-        ip: ctx.ip,
-        ...(clientId ? { clientId } : {}),
-      }, 'request');
+      observerFor(ctx.method, route, status)(seconds);
+      const level = status >= 500 ? 'error' : 'info';
+      if (logger.isLevelEnabled(level)) {
+        const clientId = oidcOf(ctx)?.client?.clientId;
+        state.logger[level]({
+          method: ctx.method,
+          route,
+          status,
+          durationMs: Math.round(seconds * 1e4) / 10,
+          ip: ctx.ip,
+          ...(clientId ? { clientId } : {}),
+        }, 'request');
+      }
     }
   };
 }

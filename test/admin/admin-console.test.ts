@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { HttpBrowser } from '../support/http-browser.js';
+import { waitFor } from '../support/wait-for.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 import { page, post, postConfirmed, signInToAdmin } from './admin-support.js';
@@ -75,6 +76,9 @@ describe('operator console over HTTP', () => {
 
     const tokens = await tokensFor(tina);
     expect((await oidc.tokenIntrospection(app, tokens.access_token)).active).toBe(true);
+    // The grant shows on both sides: the app lists the person, the person lists the app.
+    expect((await page(browser, '/admin/apps/console-app')).html).toContain(`/admin/people/${ids.tina}/apps/console-app/revoke`);
+    expect((await page(browser, `/admin/people/${ids.tina}`)).html).toContain('>Console App<');
 
     const forged = await post(browser, `/admin/people/${ids.tina}/disable`, { confirm: 'yes' }, { csrf: false });
     expect(forged.status).toBe(403);
@@ -95,6 +99,18 @@ describe('operator console over HTTP', () => {
     expect((await server.app.accounts.findUser(ids.tina))!.active).toBe(true);
   });
 
+  it('mails a password-reset link when mail is on, audited with the operator as actor', async () => {
+    const { browser } = await signInToAdmin(server.issuer, staff);
+    expect((await page(browser, `/admin/people/${ids.tina}`)).html).toContain('Send a password-reset link');
+    const sent = await post(browser, `/admin/people/${ids.tina}/password-reset`);
+    expect(sent.location).toBe(`/admin/people/${ids.tina}?done=reset-link`);
+    const requested = await auditEvents('password_reset.requested');
+    expect(requested).toEqual(expect.arrayContaining([
+      expect.objectContaining({ actor: ids.staff, details: expect.objectContaining({ user_id: ids.tina, source: 'admin' }) }),
+      expect.objectContaining({ actor: ids.tina, details: expect.objectContaining({ known_account: true, sent: true, source: 'admin' }) }),
+    ]));
+  });
+
   it('keeps roles, apps, keys and superusers out of staff reach', async () => {
     const { browser } = await signInToAdmin(server.issuer, staff);
     expect((await post(browser, `/admin/people/${ids.tina}/role`, { role: 'superuser' })).status).toBe(403);
@@ -108,10 +124,9 @@ describe('operator console over HTTP', () => {
   });
 
   it('ends one session of a person and signs them out everywhere, each after a confirmation', async () => {
-    const person = new HttpBrowser(server.issuer);
+    // Tina signs in to her account page; the staff member ends that session.
     const signed = await signInToAdmin(server.issuer, tina, '/account');
     expect(signed.url).toMatch(/\/account$/);
-    void person;
     const { browser } = await signInToAdmin(server.issuer, staff);
     const shown = await page(browser, `/admin/people/${ids.tina}`);
     const endAction = /action="(\/admin\/people\/[^"]+\/sessions\/[^"]+\/end)"/.exec(shown.html)![1]!;
@@ -139,12 +154,15 @@ describe('operator console over HTTP', () => {
     const shown = await page(browser, rotated.location!);
     const secret = /<textarea[^>]*id="client-secret"[^>]*>([^<]+)<\/textarea>/.exec(shown.html)![1]!;
     expect((await page(browser, rotated.location!)).html).not.toContain(secret);
-    // The old secret stops working at /token at once; the new one works (RFC 6749 §2.3.1).
-    const old = await fetch(`${server.issuer}/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`console-app:${APP_SECRET}`).toString('base64')}` },
-      body: 'grant_type=client_credentials',
+    // The old secret stops working at /token (RFC 6749 §2.3.1) once the client cache hears of the change
+    // (a committed NOTIFY, adapters/client-change-listener.ts); the new one works.
+    const old = await waitFor('the old secret to be refused', async () => {
+      const response = await fetch(`${server.issuer}/token`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`console-app:${APP_SECRET}`).toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      });
+      return response.status === 401 ? response : undefined;
     });
-    expect(old.status).toBe(401);
     expect(await old.json()).toMatchObject({ error: 'invalid_client' });
     const fresh = await discover(server.issuer, 'console-app', secret);
     expect((await oidc.clientCredentialsGrant(fresh, {})).access_token).toEqual(expect.any(String));
@@ -155,6 +173,7 @@ describe('operator console over HTTP', () => {
     expect(refused.html).toContain('must use https');
     const saved = await post(browser, '/admin/apps/console-app/redirect-uris', { redirect_uris: `${REDIRECT_URI}\nhttps://console-app.example.com/other` });
     expect(saved.location).toBe('/admin/apps/console-app?done=redirects');
+    await waitFor('the provider to see the new redirect URIs', async () => (await server.app.provider.Client.find('console-app'))?.redirectUris?.length === 2);
     expect((await server.app.provider.Client.find('console-app'))?.redirectUris).toEqual([REDIRECT_URI, 'https://console-app.example.com/other']);
 
     const builtIn = await page(browser, '/admin/apps/account-console');

@@ -28,7 +28,7 @@ export interface PostResult { status: number; location: string | null; html: str
 
 /** Posts a console form with the browser's CSRF token (unless `csrf: false`). */
 export async function post(browser: HttpBrowser, action: string, fields: Record<string, string> = {}, options: { csrf?: boolean } = {}): Promise<PostResult> {
-  const token = options.csrf === false ? {} : { _csrf: await csrfOf(browser) };
+  const token: Record<string, string> = options.csrf === false ? {} : { _csrf: await csrfOf(browser) };
   const response = await browser.request(action, { method: 'POST', form: { ...token, ...fields } });
   return { status: response.status, location: response.headers.get('location'), html: await response.text() };
 }

@@ -3,7 +3,6 @@ import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 // Every CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(180_000);
 
 /**
  * What an operator sees from the clients and users commands: header rows and
@@ -24,12 +23,12 @@ describe('clients CLI: output and per-client settings', () => {
       '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--scope', 'openid', '--scope', 'profile',
       '--access-token-ttl', '15m', '--refresh-token-ttl', '30d', '--refresh-reuse-leeway', '10', '--pkce', 'optional',
       '--auth-method', 'client_secret_post', '--allowed-origin', 'https://app.example.com', '--auto-approve-scope', 'profile',
-      '--require-par', '--logo-uri', 'https://app.example.com/logo.png']);
+      '--require-par', '--require-mfa', '--logo-uri', 'https://app.example.com/logo.png']);
     expect(created).toMatchObject({ code: 0 });
     const row = await server.stores.handle.db.selectFrom('clients').select('metadata').where('client_id', '=', 'short-lived').executeTakeFirstOrThrow();
     expect(row.metadata).toMatchObject({
       access_token_ttl: 900, refresh_token_ttl: 2_592_000, refresh_reuse_leeway: 10, pkce: 'optional', token_endpoint_auth_method: 'client_secret_post',
-      allowed_origins: ['https://app.example.com'], auto_approve_scopes: ['profile'], require_pushed_authorization_requests: true,
+      allowed_origins: ['https://app.example.com'], auto_approve_scopes: ['profile'], require_pushed_authorization_requests: true, require_mfa: true,
       post_logout_redirect_uris: ['https://app.example.com/bye'],
     });
     // The provider applies the lifetime: a client in code and one made here behave the same.

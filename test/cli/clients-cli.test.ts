@@ -10,7 +10,6 @@ const API = 'https://resource-api.example.com/';
 const CODE_SECRET = 'cli-clients-code-secret-0123456789-01234567';
 
 // Every CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(120_000);
 
 function field(stdout: string, name: string): string {
   const value = new RegExp(`^${name}: (\\S+)$`, 'm').exec(stdout)?.[1];

@@ -9,7 +9,6 @@ import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { waitFor } from '../support/wait-for.js';
 
 // A real server process and a real CLI process (each compiled by tsx on start).
-jest.setTimeout(300_000);
 
 const user = { username: 'first@example.com', password: 'a long first password' };
 

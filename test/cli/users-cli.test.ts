@@ -11,7 +11,6 @@ const PASSWORD = 'alice-first-password-1';
 const NEW_PASSWORD = 'alice-second-password-2';
 
 // Every CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(120_000);
 
 describe('users CLI, driven as a real process against the server\'s database', () => {
   let server: TestServer;

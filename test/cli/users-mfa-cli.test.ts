@@ -11,7 +11,6 @@ const SECRET = 'cli-mfa-client-secret-0123456789-0123456789-01';
 const PASSWORD = 'mo-password-1';
 
 // Every CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(120_000);
 
 describe('users mfa list|reset, as a real process against the server\'s database', () => {
   let server: TestServer;

@@ -16,7 +16,6 @@ const user = { username: 'grace', password: 'grace-password-1' };
 const SCOPE = '--scope=openid profile offline_access';
 
 // Real processes talking to each other, on a loaded machine.
-jest.setTimeout(90_000);
 
 describe('oidc-agent: dynamic registration, device flow and loopback code flow', () => {
   let server: TestServer;

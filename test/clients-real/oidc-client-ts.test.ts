@@ -25,7 +25,6 @@ declare const window: {
 };
 
 // Chromium starts slowly on a loaded machine.
-jest.setTimeout(60_000);
 
 describe('oidc-client-ts in Chromium, as a public SPA client on its own origin', () => {
   let server: TestServer;

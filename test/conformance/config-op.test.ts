@@ -17,6 +17,8 @@ const REGISTERED_METADATA = new Set([
   'device_authorization_endpoint', 'pushed_authorization_request_endpoint', 'require_pushed_authorization_requests',
   'authorization_response_iss_parameter_supported', 'dpop_signing_alg_values_supported', 'end_session_endpoint',
   'backchannel_logout_supported', 'backchannel_logout_session_supported',
+  // Initiating User Registration via OpenID Connect 1.0 (prompt=create), registered with IANA.
+  'prompt_values_supported',
 ]);
 const PRIVATE_KEY_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 

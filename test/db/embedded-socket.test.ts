@@ -10,7 +10,6 @@ import { DataDirLockedError } from '../../src/db/data-dir-lock.js';
 import { EMBEDDED_SOCKET_PORT, embeddedSocketDir, embeddedSocketPath } from '../../src/db/embedded-socket-location.js';
 
 // PGlite starts in a few seconds, slower on a loaded machine.
-jest.setTimeout(120_000);
 
 /**
  * The embedded database served over its local socket, driven with the

@@ -15,7 +15,6 @@ import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-
 import { runCli } from '../support/run-cli.js';
 
 // One CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(120_000);
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const REDIRECT_URI = 'https://rp.example.com/callback';

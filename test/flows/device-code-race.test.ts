@@ -87,7 +87,7 @@ describe.each([
     process.stdout.write(`device code races (${servers.length} instance(s)): successes per race ${successes.join(',')}; winner's tokens valid ${valid.join(',')}\n`);
     expect(successes).toEqual(Array.from({ length: RACES }, () => 1));
     expect(valid).toEqual(Array.from({ length: RACES }, () => true));
-  }, 180_000);
+  });
 
   it('answers a later poll of the spent device code with invalid_grant and revokes nothing', async () => {
     const deviceCode = await approvedDeviceCode();

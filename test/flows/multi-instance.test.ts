@@ -46,14 +46,14 @@ describe('two instances behind one issuer', () => {
       upstreams[index] = instance.port;
     }
     config = await discover(proxy.origin, 'web-app', WEB_SECRET);
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await proxy?.close();
     for (const instance of instances) instance.child.kill('SIGTERM');
     await Promise.all(instances.map((instance) => instance.exited));
     await stores.cleanup();
-  }, 30_000);
+  });
 
   beforeEach(() => { proxy.target = 'round-robin'; });
 

@@ -11,7 +11,6 @@ import { LogSink } from '../support/log-sink.js';
 import { runCli } from '../support/run-cli.js';
 
 // One CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(120_000);
 
 const REDIRECT_URI = 'https://rp.example.com/callback';
 const SECRET = 'pkce-optional-client-secret-0123456789-0123456789';

@@ -9,7 +9,6 @@ import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-
 import { runCli } from '../support/run-cli.js';
 
 // One CLI call is a real process (tsx compiles on start): slow on a loaded machine.
-jest.setTimeout(120_000);
 
 const REDIRECT_URI = 'https://tabs.example.com/cb';
 const SECRET = 'leeway-client-secret-0123456789-0123456789-01';

@@ -75,7 +75,7 @@ describe('default limits: busy clients are not throttled, attackers are', () => 
     }
     expect(Object.fromEntries(statuses)).toEqual({ 200: 500 });
     expect(seen).toEqual([]);
-  }, 120_000);
+  });
 
   it('blocks a client at one address after repeated wrong secrets, even with the right secret, but not from elsewhere', async () => {
     const statuses = [];
@@ -92,7 +92,7 @@ describe('default limits: busy clients are not throttled, attackers are', () => 
     // The same client from another address, and another client from this address, carry on.
     expect((await clientCredentials('svc', freshIp())).status).toBe(200);
     expect((await clientCredentials('other', '192.0.2.30')).status).toBe(200);
-  }, 60_000);
+  });
 
   it('does not let someone who only names a client from other addresses block it', async () => {
     for (let i = 0; i < 6; i += 1) {
@@ -101,7 +101,7 @@ describe('default limits: busy clients are not throttled, attackers are', () => 
       expect(wrong.body.error).toBe('invalid_client');
     }
     expect((await clientCredentials('victim', freshIp())).status).toBe(200);
-  }, 60_000);
+  });
 
   it('blocks an address that fails authentication as many different clients', async () => {
     const statuses = new Set<number>();
@@ -115,7 +115,7 @@ describe('default limits: busy clients are not throttled, attackers are', () => 
     expect(failures).toBe(loadConfig({}).rateLimit.authFailuresPerIp + 1);
     expect((await clientCredentials('other', '192.0.2.40')).status).toBe(429);
     expect((await clientCredentials('other', freshIp())).status).toBe(200);
-  }, 120_000);
+  });
 
   it('limits a flood of device authorizations from one address (client_id in the form body)', async () => {
     const ip = freshIp();
@@ -127,7 +127,7 @@ describe('default limits: busy clients are not throttled, attackers are', () => 
     const refused = await post('/device/auth', 'client_id=tv&scope=openid', { 'x-forwarded-for': ip });
     expect(refused).toMatchObject({ status: 429, body: { error: 'temporarily_unavailable' } });
     expect((await post('/device/auth', 'client_id=tv&scope=openid', { 'x-forwarded-for': freshIp() })).status).toBe(200);
-  }, 60_000);
+  });
 
   it('limits a flood of dynamic registrations from one address', async () => {
     const ip = freshIp();
@@ -143,7 +143,7 @@ describe('default limits: busy clients are not throttled, attackers are', () => 
     const statuses = [];
     for (let i = 0; i <= registrationPerIp; i += 1) statuses.push(await register());
     expect(statuses).toEqual([...Array(registrationPerIp).fill(201), 429]);
-  }, 60_000);
+  });
 });
 
 describe('optional request ceilings on the token and introspection endpoints', () => {

@@ -139,7 +139,7 @@ describe('authenticator app and recovery codes in a real browser', () => {
     const seen = events.map((row) => `${row.event}:${String(row.details.factor)}`);
     expect(seen).toEqual(expect.arrayContaining(['mfa.enrolled:totp', 'mfa.enrolled:recovery_code', 'mfa.used:totp', 'mfa.failure:totp', 'mfa.used:recovery_code', 'mfa.failure:recovery_code']));
     await context.close();
-  }, 120_000);
+  });
 
   it('counts wrong codes toward the second-factor throttle, which then refuses even the right one', async () => {
     const context = await browser.newContext();
@@ -167,5 +167,5 @@ describe('authenticator app and recovery codes in a real browser', () => {
     expect(events.filter((row) => row.event === 'mfa.failure')).toHaveLength(3);
     expect(events.map((row) => row.event)).toContain('mfa.locked');
     await context.close();
-  }, 120_000);
+  });
 });

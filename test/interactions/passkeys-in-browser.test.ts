@@ -34,7 +34,7 @@ describe('passkeys in a real browser', () => {
   async function withAuthenticator(): Promise<{ context: BrowserContext; page: Page; credentials: () => Promise<number>; presence: (enabled: boolean) => Promise<unknown> }> {
     const context = await browser.newContext();
     const page = await context.newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(120_000);
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -165,5 +165,5 @@ describe('passkeys in a real browser', () => {
       'mfa.enrolled:passkey', 'mfa.enrolled:recovery_code', 'mfa.used:passkey', 'mfa.removed:passkey',
     ]));
     await context.close();
-  }, 120_000);
+  });
 });

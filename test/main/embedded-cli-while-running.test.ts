@@ -11,7 +11,6 @@ import { runCli } from '../support/run-cli.js';
 import { PROJECT_ROOT, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 // Real server and CLI processes on embedded PGlite: each start compiles with tsx.
-jest.setTimeout(300_000);
 
 const REDIRECT_URI = 'https://app.example.com/callback';
 const user = { username: 'grace@example.com', password: 'correct horse battery staple' };

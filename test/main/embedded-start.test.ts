@@ -23,7 +23,7 @@ describe('npm start on a fresh machine', () => {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
-  }, 150_000);
+  });
 
   it('refuses to start on a wrong value with one line naming the variable and no stack trace', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -38,5 +38,5 @@ describe('npm start on a fresh machine', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/PORT: /);
     expect(output).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  });
 });

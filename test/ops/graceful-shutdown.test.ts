@@ -55,7 +55,7 @@ describe('graceful shutdown of the real server process', () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  }, 120_000);
+  });
 
   it('finishes in-flight requests under load, then refuses new connections and exits 0', async () => {
     const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '15000' });
@@ -112,7 +112,7 @@ describe('graceful shutdown of the real server process', () => {
     expect(server.output()).toContain('"msg":"stopped"');
     // The deadline was not needed: every connection ended on its own.
     expect(server.output()).not.toContain('shutdown deadline reached');
-  }, 120_000);
+  });
 
   it('answers /readyz 503 with Connection: close on a kept-alive connection once draining', async () => {
     const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '5000' });
@@ -139,7 +139,7 @@ describe('graceful shutdown of the real server process', () => {
     agent.destroy();
     expect(await server.exited).toBe(0);
     expect(server.output()).not.toContain('shutdown deadline reached');
-  }, 120_000);
+  });
 
   it('answers a request in flight at SIGTERM with Connection: close, so its keep-alive connection ends', async () => {
     const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '30000' });
@@ -156,7 +156,7 @@ describe('graceful shutdown of the real server process', () => {
     expect(await server.exited).toBe(0);
     // The connection ended with its answer, not at the deadline.
     expect(server.output()).not.toContain('shutdown deadline reached');
-  }, 120_000);
+  });
 
   it('cuts a request still running at SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
     const { server } = await start({ SHUTDOWN_TIMEOUT_MS: '1000' });
@@ -171,5 +171,5 @@ describe('graceful shutdown of the real server process', () => {
     // Not before the deadline; the upper bound is the test's own timeout.
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(server.output()).toContain('requests still running were cut');
-  }, 120_000);
+  });
 });

@@ -50,7 +50,7 @@ describe('Redis Sentinel (a real sentinel watching the test Redis)', () => {
       await writeFile(conf, `port ${candidate}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} ${primary.hostname} ${primary.port || 6379} 1\n`);
       return [conf, '--sentinel'];
     }));
-  }, 120_000);
+  });
   afterAll(async () => {
     sentinel.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
@@ -95,7 +95,7 @@ describe('Redis Cluster (three real nodes)', () => {
     for (const port of ports) await waitFor(`cluster state on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'));
     cluster = createRedis(loadConfig({ REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(','), REDIS_KEY_PREFIX: prefix })) as Cluster;
     await waitFor('cluster client ready', () => cluster.status === 'ready');
-  }, 120_000);
+  });
 
   afterAll(async () => {
     cluster?.disconnect();

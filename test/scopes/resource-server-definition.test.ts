@@ -7,7 +7,7 @@ const ISSUER = 'https://id.example.com/tenant';
 describe('resource servers in code', () => {
   it('resolves the example API against the issuer, as a short-lived JWT API for profile and email', () => {
     const [api] = resolveResourceServers(resourceServersConfig, ISSUER, KNOWN_SCOPES);
-    expect(api).toEqual({ identifier: `${ISSUER}/api`, name: 'Example API', scopes: ['profile', 'email'], accessTokenFormat: 'jwt', accessTokenTtl: 300 });
+    expect(api).toEqual({ identifier: `${ISSUER}/api`, name: 'Example API', scopes: ['profile', 'email'], accessTokenFormat: 'jwt', accessTokenTtl: 300, introspectingClients: [] });
   });
 
   it('defaults to JWT and takes absolute identifiers as they are', () => {

@@ -1,5 +1,6 @@
 import { checkVerifyLink, confirmEmail, pendingEmailChange, requestEmailChange, sendVerification, type AddressHolder, type EmailChangeResult } from './email-verification.js';
-import { invite, type Invitation, type InvitationInput } from './invitations.js';
+import { invite, resendInvitation, type Invitation, type InvitationInput } from './invitations.js';
+import type { User } from '../account-service.js';
 import type { Delivery, LifecycleDeps, RequestOrigin, SignupMode } from './lifecycle-deps.js';
 import type { MailThrottle } from './mail-throttle.js';
 import { checkPasswordLink, redeemPasswordLink, requestPasswordReset, type PasswordLinkPurpose, type PasswordLinkResult } from './password-links.js';
@@ -30,6 +31,7 @@ export interface AccountLifecycle {
   checkVerifyLink(token: unknown): Promise<{ username: string; email: string } | undefined>;
   confirmEmail(token: unknown, origin: RequestOrigin): Promise<{ ok: true; email: string } | { ok: false }>;
   invite(input: InvitationInput, origin: RequestOrigin): Promise<Invitation>;
+  resendInvitation(user: User, origin: RequestOrigin): Promise<Invitation>;
   signUp(input: SignUpInput, origin: RequestOrigin): Promise<SignUpResult>;
 }
 
@@ -47,6 +49,7 @@ export function createAccountLifecycle(deps: LifecycleDeps & { signup: SignupMod
     checkVerifyLink: (token) => checkVerifyLink(deps, token),
     confirmEmail: (token, origin) => confirmEmail(deps, token, origin),
     invite: (input, origin) => invite(deps, input, origin),
+    resendInvitation: (user, origin) => resendInvitation(deps, user, origin),
     signUp: (input, origin) => signUp(deps, input, origin),
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Role } from '../../db/schema.js';
-import { DuplicateUsernameError } from '../account-errors.js';
+import { AccountError, DuplicateUsernameError } from '../account-errors.js';
 import { newUserSchema, parseAccountInput } from '../account-input.js';
 import { toUser, type User } from '../account-service.js';
 import { issueAccountToken } from '../account-tokens.js';
@@ -55,4 +55,21 @@ export async function invite(deps: LifecycleDeps, input: InvitationInput, origin
     to: valid.email, username: row.username, link: linkTo(deps, LINK_PATHS.invitation, token), ttlSeconds: deps.invitationTtlSeconds,
   }));
   return { user: toUser(row), expiresAt: new Date(Date.now() + deps.invitationTtlSeconds * 1000), delivery };
+}
+
+/**
+ * A new invitation link for an account made by `users invite` whose person
+ * has not chosen a password yet (the first link expired or the mail was
+ * lost); older invitation links stop working.
+ */
+export async function resendInvitation(deps: LifecycleDeps, user: User, origin: RequestOrigin): Promise<Invitation> {
+  if (!user.email) throw new AccountError(`${user.username} has no e-mail address to send an invitation to`);
+  const token = await issueAccountToken(deps.db, {
+    purpose: 'invitation', userId: user.id, email: user.email, ttlSeconds: deps.invitationTtlSeconds, replaces: ['invitation'],
+  });
+  await recordEvent(deps, origin, 'user.invited', null, { user_id: user.id, role: user.role, again: true });
+  const delivery = deliver(deps, 'invitation', deps.mails.invitation({
+    to: user.email, username: user.username, link: linkTo(deps, LINK_PATHS.invitation, token), ttlSeconds: deps.invitationTtlSeconds,
+  }));
+  return { user, expiresAt: new Date(Date.now() + deps.invitationTtlSeconds * 1000), delivery };
 }

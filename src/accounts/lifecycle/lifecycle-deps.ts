@@ -20,7 +20,7 @@ export interface LifecycleAudit {
 
 /** Who asked and from where: a page (with the browser's address) or the CLI. */
 export interface RequestOrigin {
-  source: 'sign-in' | 'account' | 'cli';
+  source: 'sign-in' | 'account' | 'cli' | 'admin';
   ip?: string | null;
   userAgent?: string | null;
   clientId?: string | null;

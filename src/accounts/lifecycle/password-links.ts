@@ -30,9 +30,11 @@ async function accountsFor(deps: LifecycleDeps, identifier: string): Promise<use
  */
 export async function requestPasswordReset(deps: LifecycleDeps, identifier: string, origin: RequestOrigin): Promise<void> {
   const prepared = newToken();
-  const accounts = (await accountsFor(deps, identifier.trim())).filter((row) => row.active && row.email);
+  const found = await accountsFor(deps, identifier.trim());
+  // A disabled account, or one without an address, gets no link.
+  const accounts = found.filter((row) => row.active && row.email);
   if (accounts.length === 0) {
-    await recordEvent(deps, origin, 'password_reset.requested', null, { known_account: false });
+    await recordEvent(deps, origin, 'password_reset.requested', found[0]?.id ?? null, { known_account: found.length > 0, sent: false });
     return;
   }
   for (const [index, row] of accounts.entries()) {

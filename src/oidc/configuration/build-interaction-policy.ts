@@ -1,7 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { isMultiFactor } from '../../accounts/factors/authentication-methods.js';
 import type { AccountFactorPolicy } from '../../accounts/factors/second-factors.js';
-import { MFA_ACR } from './build-id-token-claims.js';
+import { MFA_ACR, PASSWORD_ACR } from './build-id-token-claims.js';
 import { signUpPrompt } from './build-sign-up-prompt.js';
 
 const { Check, Prompt, base } = interactionPolicy;
@@ -28,7 +28,15 @@ const sessionAmr = (ctx: KoaContextWithOIDC) => (ctx.oidc.session as { amr?: str
 const sessionAcr = (ctx: KoaContextWithOIDC) => (ctx.oidc.session as { acr?: string } | undefined)?.acr;
 const hasTwoFactors = (ctx: KoaContextWithOIDC) => isMultiFactor(sessionAmr(ctx)) || sessionAcr(ctx) === MFA_ACR;
 const clientRequires = (ctx: KoaContextWithOIDC) => (ctx.oidc.client?.metadata() as { require_mfa?: unknown } | undefined)?.require_mfa === true;
-const acrAsksMfa = (ctx: KoaContextWithOIDC) => acrRequest(ctx).values.includes(MFA_ACR);
+/**
+ * acr_values are in order of preference (Core §3.1.2.1): the MFA class is
+ * asked for when it comes first, or when no class a password meets is listed.
+ * "sfa mfa" prefers the password class, which the sign-in already meets.
+ */
+const acrAsksMfa = (ctx: KoaContextWithOIDC) => {
+  const { values } = acrRequest(ctx);
+  return values.includes(MFA_ACR) && (values[0] === MFA_ACR || !values.includes(PASSWORD_ACR));
+};
 /** The person chose "continue without" on a voluntary request (acr_values only). */
 const skipped = (ctx: KoaContextWithOIDC) => (ctx.oidc.result as { mfa?: { skipped?: unknown } } | undefined)?.mfa?.skipped === true;
 

@@ -1,6 +1,6 @@
 import { interactionPolicy } from 'oidc-provider';
 
-const { Prompt } = interactionPolicy;
+const { Check, Prompt } = interactionPolicy;
 
 /**
  * OpenID Connect Prompt Create 1.0 §4: `prompt=create` asks the OP to show
@@ -16,8 +16,18 @@ const { Prompt } = interactionPolicy;
 export const CREATE_PROMPT = 'create';
 
 export function signUpPrompt(): interactionPolicy.Prompt {
-  // requestable: oidc-provider adds the check "create prompt was not resolved" itself.
-  return new Prompt({ name: CREATE_PROMPT, requestable: true });
+  const prompt = new Prompt({ name: CREATE_PROMPT, requestable: true });
+  // oidc-provider's own check for a requestable prompt asks again on every
+  // resume whose result lacks `create`, and the sign-in page finishes with a
+  // login result alone: "I have an account" would lead back to sign-up after
+  // signing in. Answered once per request: by a sign-up, by leaving for the
+  // sign-in page, or by a sign-in.
+  prompt.checks.remove(`${CREATE_PROMPT}_prompt`);
+  prompt.checks.add(new Check(`${CREATE_PROMPT}_prompt`, 'create prompt was not resolved', 'interaction_required', (ctx) => {
+    const result = ctx.oidc.result as Record<string, unknown> | undefined;
+    return ctx.oidc.prompts.has(CREATE_PROMPT) && !result?.[CREATE_PROMPT] && !result?.login;
+  }));
+  return prompt;
 }
 
 /**

@@ -26,16 +26,25 @@ function replayEvent(grantType: string | undefined): AuditEventName {
   return 'grant.revoked';
 }
 
+export interface AuditListenerOptions {
+  /** AUDIT_TOKEN_ISSUANCE: also write a row for each client-credentials token (default off). */
+  clientCredentialsIssuance?: boolean;
+}
+
 /**
  * Writes the provider's security-relevant events to the audit trail
  * (event names: oidc-provider docs/events.md). Listeners are synchronous, so
  * the write runs beside the response; `record` never throws.
  */
-export function listenAuditEvents(provider: Provider, audit: AuditLog): void {
+export function listenAuditEvents(provider: Provider, audit: AuditLog, options: AuditListenerOptions = {}): void {
   const write = (entry: AuditEntry) => { void audit.record(entry); };
 
   provider.on('grant.success', (ctx: OidcContext) => {
-    write({ event: 'token.issued', actor: accountOf(ctx), ...origin(ctx), details: { grant_type: grantTypeOf(ctx) } });
+    // A machine's client-credentials token involves no person: counted in
+    // oidc_tokens_issued_total (count-grants.ts), a row only when asked for.
+    const grantType = grantTypeOf(ctx);
+    if (grantType === 'client_credentials' && !options.clientCredentialsIssuance) return;
+    write({ event: 'token.issued', actor: accountOf(ctx), ...origin(ctx), details: { grant_type: grantType } });
   });
   // Revocation of a whole grant: on the token endpoint it is oidc-provider's
   // replay response (code reuse, RFC 6749 §4.1.2; refresh reuse, RFC 9700 §4.14.2).

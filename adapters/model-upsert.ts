@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, ModelTableName } from '../src/db/schema.js';
+import { prepareQuery, slot, type PreparedQuery, type QueryRunner } from './prepared-query.js';
+
+/** One entity as the oidc_* tables store it; the payload is JSON text, serialised once. */
+export interface ModelRow {
+  id: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  client_id: string | null;
+  account_id: string | null;
+  payload: string;
+  /** Seconds from now; NULL: no expiry. */
+  expires_in: number | null;
+  /** Epoch seconds; NULL: not consumed. */
+  consumed: number | null;
+}
+
+const FIELDS = ['id', 'grant_id', 'uid', 'user_code', 'client_id', 'account_id', 'payload', 'expires_in', 'consumed'] as const;
+
+export interface ModelUpsert {
+  one(row: ModelRow, on?: QueryRunner): Promise<void>;
+  /** Several rows with distinct ids in one INSERT … ON CONFLICT statement. */
+  many(rows: readonly ModelRow[]): Promise<void>;
+}
+
+/**
+ * INSERT … ON CONFLICT (id) DO UPDATE over one oidc_* table, for one row or
+ * for n rows at once (group-commit.ts). Each shape is compiled once
+ * (prepared-query.ts); a statement of n rows binds `<field>_<i>` slots.
+ */
+export function createModelUpsert(db: Kysely<Database>, table: ModelTableName): ModelUpsert {
+  const statement = (count: number) => prepareQuery(db, db.insertInto(table).values(Array.from({ length: count }, (_, i) => ({
+    id: slot(`id_${i}`),
+    grant_id: slot(`grant_id_${i}`),
+    uid: slot(`uid_${i}`),
+    user_code: slot(`user_code_${i}`),
+    client_id: slot(`client_id_${i}`),
+    account_id: slot(`account_id_${i}`),
+    payload: slot(`payload_${i}`),
+    // NULL in, NULL out: no expiry, not consumed.
+    expires_at: sql<Date>`now() + ${slot(`expires_in_${i}`)} * interval '1 second'`,
+    consumed_at: sql<Date>`to_timestamp(${slot(`consumed_${i}`)})`,
+  }))).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+    grant_id: eb.ref('excluded.grant_id'),
+    uid: eb.ref('excluded.uid'),
+    // A device code saved again after a lookup by id comes without its user
+    // code (stored-payload.ts): the index stays.
+    user_code: sql<string>`coalesce(excluded.user_code, ${sql.ref(`${table}.user_code`)})`,
+    client_id: eb.ref('excluded.client_id'),
+    account_id: eb.ref('excluded.account_id'),
+    payload: eb.ref('excluded.payload'),
+    expires_at: eb.ref('excluded.expires_at'),
+    // Saving a loaded entity again must never un-consume it (a replayed
+    // code would become redeemable); poll-tracker columns are left alone.
+    consumed_at: sql<Date>`coalesce(${sql.ref(`${table}.consumed_at`)}, excluded.consumed_at)`,
+    updated_at: sql<Date>`now()`,
+  }))));
+  const shapes = new Map<number, PreparedQuery<unknown>>();
+  const shape = (count: number) => {
+    let prepared = shapes.get(count);
+    if (!prepared) shapes.set(count, prepared = statement(count));
+    return prepared;
+  };
+  const bind = (rows: readonly ModelRow[]) => {
+    const values: Record<string, unknown> = {};
+    rows.forEach((row, i) => {
+      for (const field of FIELDS) values[`${field}_${i}`] = row[field];
+    });
+    return values;
+  };
+  return {
+    async one(row, on) {
+      await shape(1)(bind([row]), on);
+    },
+    async many(rows) {
+      await shape(rows.length)(bind(rows));
+    },
+  };
+}

@@ -18,13 +18,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The sources stay beside the build so `npm run migrate` and `npm run cli`
-# (run through tsx, a production dependency) work as one-shot commands.
-COPY tsconfig.json ./
-COPY src ./src
-COPY adapters ./adapters
-COPY interactions ./interactions
-COPY migrations ./migrations
+# `npm run migrate` and `npm run cli` run the compiled CLI here
+# (bin/cli.mjs: NODE_ENV=production); no sources, no tsx.
+COPY bin ./bin
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

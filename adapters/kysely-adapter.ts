@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
 import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError, NotRedeemableError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
@@ -7,7 +7,8 @@ import type { ClientRowCache } from './client-row-cache.js';
 import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createModelUpsert, type ModelRow, type ModelUpsert } from './model-upsert.js';
-import { LEEWAY_KEY, notExpired, withinLeeway } from './model-sql.js';
+import { LEEWAY_KEY } from './model-sql.js';
+import { createGroupedConsume, createGroupedFind } from './grouped-model-queries.js';
 import { prepareQuery, slot } from './prepared-query.js';
 import { TOKEN_MODELS, TokenFinder, type StoredRow, type TokenModel } from './token-finder.js';
 import { noReuseLeeway, type ReuseLeeway } from './refresh-reuse-leeway.js';
@@ -22,21 +23,10 @@ function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-const notExpiredRow = notExpired();
-const reusableRow = withinLeeway();
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
-}
 
 // Models whose rows carry a unique key besides the id (a session's uid, a
 // device code's user code); see upsertTakingKeys.
 const HAS_SECONDARY_KEY = new Set<ModelName>(['Session', 'DeviceCode']);
-
-// Bounded: more parallel first saves of one session than this is not a browser.
-const MAX_KEY_TAKEOVERS = 20;
-
-type Row = StoredRow;
 
 function isTokenModel(model: ModelName): model is TokenModel {
   return (TOKEN_MODELS as readonly string[]).includes(model);
@@ -52,17 +42,15 @@ class KyselyModelAdapter implements OidcAdapter {
   private readonly findConsumed;
   private readonly destroyRow;
   private readonly revokeRows;
-  private readonly releaseUid;
-  private readonly releaseUserCode;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly model: ModelName,
     private readonly reuseLeeway: ReuseLeeway,
     private readonly finder?: TokenFinder,
   ) {
     const table = MODEL_TABLES[model];
-    this.upsertRow = createModelUpsert(db, table);
+    this.upsertRow = createModelUpsert(db, table, HAS_SECONDARY_KEY.has(model));
     // Saves of rows without a secondary unique key (tokens, grants, codes)
     // that arrive together leave together (group-commit.ts); sessions and
     // device codes keep one statement each, for the key takeover below.
@@ -71,66 +59,22 @@ class KyselyModelAdapter implements OidcAdapter {
       writeOne: (row) => this.upsertRow.one(row),
       keyOf: (row) => row.id,
     });
-    const findWhere = (column: 'id' | 'uid' | 'user_code') => prepareQuery<Database, Row>(db, db.selectFrom(table)
-      .select(['id', 'payload', 'consumed_at', reusableRow.as('reusable')])
-      .where(column, '=', slot('value'))
-      .where(notExpiredRow));
-    this.findBy = { id: findWhere('id'), uid: findWhere('uid'), user_code: findWhere('user_code') };
+    // Lookups and consumes of concurrent requests leave together (grouped-model-queries.ts).
+    this.findBy = { id: createGroupedFind(db, table, 'id'), uid: createGroupedFind(db, table, 'uid'), user_code: createGroupedFind(db, table, 'user_code') };
     // One conditional UPDATE: Postgres row locking lets exactly one of any
     // number of concurrent callers (on any instance) see consumed_at IS NULL;
     // within a reuse leeway every caller passes and the first time is kept.
-    this.consumeRow = prepareQuery(db, db.updateTable(table)
-      .set({ consumed_at: sql<Date>`coalesce(consumed_at, now())` })
-      .where('id', '=', slot('id'))
-      .where(sql<SqlBool>`(consumed_at is null or ${reusableRow})`)
-      .where(notExpiredRow)
-      .returning('id'));
+    this.consumeRow = createGroupedConsume(db, table);
     this.findConsumed = prepareQuery(db, db.selectFrom(table).select(['grant_id', 'consumed_at']).where('id', '=', slot('id')));
     this.destroyRow = prepareQuery(db, db.deleteFrom(table).where('id', '=', slot('id')));
     this.revokeRows = prepareQuery(db, db.deleteFrom(table).where('grant_id', '=', slot('grant_id')));
-    // The memory adapter keeps one index entry per session uid and user code
-    // and lets the newest save take it; the older entity stays findable by id.
-    const release = (column: 'uid' | 'user_code') => prepareQuery(db, db.updateTable(table)
-      .set({ [column]: null })
-      .where(column, '=', slot('value'))
-      .where('id', '<>', slot('id')));
-    this.releaseUid = release('uid');
-    this.releaseUserCode = release('user_code');
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const row = this.rowOf(id, payload, expiresIn);
     this.forgetGrant(id);
     if (this.groupedSave) return this.groupedSave(row);
-    // Only sessions and device codes carry a secondary unique key, and a
-    // conflict on it is rare (parallel first saves of one session, a reused
-    // user code): the common save stays one statement.
-    try {
-      await this.upsertRow.one(row);
-    } catch (err) {
-      if (!isUniqueViolation(err) || (row.uid === null && row.user_code === null)) throw err;
-      await this.upsertTakingKeys(row);
-    }
-  }
-
-  /**
-   * Release the secondary keys from whichever row holds them, then save, in
-   * one transaction. A concurrent save that committed the same key after our
-   * release makes us try again; each round lets at least one saver through.
-   */
-  private async upsertTakingKeys(row: ModelRow): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.db.transaction().execute(async (trx) => {
-          if (row.uid !== null) await this.releaseUid({ value: row.uid, id: row.id }, trx);
-          if (row.user_code !== null) await this.releaseUserCode({ value: row.user_code, id: row.id }, trx);
-          await this.upsertRow.one(row, trx);
-        });
-        return;
-      } catch (err) {
-        if (attempt >= MAX_KEY_TAKEOVERS || !isUniqueViolation(err)) throw err;
-      }
-    }
+    return this.upsertRow.taking(row);
   }
 
   private rowOf(id: string, payload: AdapterPayload, expiresIn: number | undefined): ModelRow {
@@ -172,7 +116,7 @@ class KyselyModelAdapter implements OidcAdapter {
     // A user code or id typed with NUL matches nothing, and Postgres text
     // refuses it with an error (issue 16 item 7).
     if (value.includes('\0')) return undefined;
-    const [row] = (await this.findBy[column]({ value })).rows;
+    const row = await this.findBy[column](value);
     return this.toPayload(row, row && lookup(row.id));
   }
 
@@ -186,7 +130,7 @@ class KyselyModelAdapter implements OidcAdapter {
   async consume(id: string): Promise<void> {
     if (isDeviceCodeHandle(this.model, id)) throw new NotRedeemableError();
     const key = storageId(this.model, id);
-    if ((await this.consumeRow({ id: key })).rows.length) return;
+    if (await this.consumeRow(key)) return;
     // Only classifies the loss; the UPDATE above already decided it.
     const [row] = (await this.findConsumed({ id: key })).rows;
     if (row?.consumed_at) throw new AlreadyConsumedError(row.grant_id ?? undefined);

@@ -21,6 +21,12 @@ const FIELDS = ['id', 'grant_id', 'uid', 'user_code', 'client_id', 'account_id',
 
 export interface ModelUpsert {
   one(row: ModelRow, on?: QueryRunner): Promise<void>;
+  /**
+   * A save that may take a session uid or a user code from an older row (the
+   * memory adapter keeps one index entry per uid and user code and lets the
+   * newest save take it; the older entity stays findable by id).
+   */
+  taking(row: ModelRow): Promise<void>;
   /** Several rows with distinct ids in one INSERT … ON CONFLICT statement. */
   many(rows: readonly ModelRow[]): Promise<void>;
 }
@@ -30,7 +36,7 @@ export interface ModelUpsert {
  * for n rows at once (group-commit.ts). Each shape is compiled once
  * (prepared-query.ts); a statement of n rows binds `<field>_<i>` slots.
  */
-export function createModelUpsert(db: Kysely<Database>, table: ModelTableName): ModelUpsert {
+export function createModelUpsert(db: Kysely<Database>, table: ModelTableName, secondaryKeys = false): ModelUpsert {
   const statement = (count: number) => prepareQuery(db, db.insertInto(table).values(Array.from({ length: count }, (_, i) => ({
     id: slot(`id_${i}`),
     grant_id: slot(`grant_id_${i}`),
@@ -70,12 +76,57 @@ export function createModelUpsert(db: Kysely<Database>, table: ModelTableName): 
     });
     return values;
   };
+  const one = async (row: ModelRow, on?: QueryRunner) => { await shape(1)(bind([row]), on); };
+  const takeKeys = secondaryKeys ? createKeyTakeover(db, table, one) : undefined;
   return {
-    async one(row, on) {
-      await shape(1)(bind([row]), on);
+    one,
+    async taking(row) {
+      // A conflict on a secondary key is rare (parallel first saves of one
+      // session, a reused user code): the common save stays one statement.
+      try {
+        await one(row);
+      } catch (err) {
+        if (!takeKeys || !isUniqueViolation(err) || (row.uid === null && row.user_code === null)) throw err;
+        await takeKeys(row);
+      }
     },
     async many(rows) {
       await shape(rows.length)(bind(rows));
     },
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}
+
+// Bounded: more parallel first saves of one session than this is not a browser.
+const MAX_KEY_TAKEOVERS = 20;
+
+/**
+ * Release the secondary keys from whichever row holds them, then save, in
+ * one transaction. A concurrent save that committed the same key after our
+ * release makes us try again; each round lets at least one saver through.
+ */
+function createKeyTakeover(db: Kysely<Database>, table: ModelTableName, save: (row: ModelRow, on?: QueryRunner) => Promise<void>) {
+  const release = (column: 'uid' | 'user_code') => prepareQuery(db, db.updateTable(table)
+    .set({ [column]: null })
+    .where(column, '=', slot('value'))
+    .where('id', '<>', slot('id')));
+  const releaseUid = release('uid');
+  const releaseUserCode = release('user_code');
+  return async (row: ModelRow): Promise<void> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await db.transaction().execute(async (trx) => {
+          if (row.uid !== null) await releaseUid({ value: row.uid, id: row.id }, trx);
+          if (row.user_code !== null) await releaseUserCode({ value: row.user_code, id: row.id }, trx);
+          await save(row, trx);
+        });
+        return;
+      } catch (err) {
+        if (attempt >= MAX_KEY_TAKEOVERS || !isUniqueViolation(err)) throw err;
+      }
+    }
   };
 }

@@ -16,6 +16,11 @@ import { createRedis } from '../src/redis/create-redis.js';
 import { BENCH_TTL, BENCH_USER, benchClients } from './bench-fixtures.js';
 
 const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The Postgres the benchmarks use (BENCH_DATABASE_URL, else the test database). */
+export function benchDatabaseUrl(): string {
+  return BENCH_DATABASE_URL;
+}
 const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 export interface PreparedStore {

@@ -16,9 +16,11 @@ import { startTargets, type BenchTarget } from './bench-targets.js';
 import { mintCodes, mintRefreshTokens } from './mint-credentials.js';
 import { runScenario } from './run-scenario.js';
 import { SCENARIOS, scenarioRequest, type ScenarioName } from './scenarios.js';
-import { REPO_ROOT } from './server-process.js';
+import { REPO_ROOT, type RoundTrips } from './server-process.js';
 
 const REPORTS_DIR = path.join(REPO_ROOT, 'bench', 'reports');
+
+const NOT_COUNTED: RoundTrips = { postgres: Number.NaN, redis: Number.NaN };
 
 /** The clock V8 stamps CPU profile samples with (CLOCK_MONOTONIC), in µs. */
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -40,17 +42,24 @@ async function measure(settings: BenchSettings, target: BenchTarget, scenario: S
     target.fixtures.codes = await mintCodes(target.server.issuer, target.sessions, codePoolSize(settings, previous, target));
   }
   const cpuBefore = await target.server.cpuMs();
-  const tripsBefore = await target.server.counters();
+  // Statements are counted in the primary process only: not for WORKERS=N (its workers send them).
+  const counting = !target.label.includes('×');
+  const tripsBefore = counting ? await target.server.counters() : NOT_COUNTED;
   const startUs = monotonicUs();
   const result = await runScenario(scenarioRequest(scenario, target.fixtures), {
     url: target.server.issuer, connections: settings.connections, seconds: settings.scenarioSeconds,
   });
   const window = { startUs, endUs: monotonicUs() };
   const cpuMsPerRequest = (await target.server.cpuMs() - cpuBefore) / Math.max(result.requests, 1);
-  const tripsAfter = await target.server.counters();
+  const tripsAfter = counting ? await target.server.counters() : NOT_COUNTED;
   // In-flight answers cut off at the end are not counted in `requests`: a small overcount.
   const per = (after: number, before: number) => (after - before) / Math.max(result.requests, 1);
   const roundTrips = { postgres: per(tripsAfter.postgres, tripsBefore.postgres), redis: per(tripsAfter.redis, tripsBefore.redis) };
+  if (tripsAfter.detail) {
+    const shapes = Object.entries(tripsAfter.detail).map(([shape, count]) => [shape, per(count, tripsBefore.detail?.[shape] ?? 0)] as const)
+      .filter(([, count]) => count >= 0.01).sort((a, b) => b[1] - a[1]);
+    console.log(shapes.map(([shape, count]) => `    ${count.toFixed(2)}  ${shape}`).join('\n'));
+  }
   return { ...result, cpuMsPerRequest, roundTrips, round, scenario, server: target.label, window };
 }
 

@@ -32,6 +32,8 @@ export interface ServerProcess {
 export interface RoundTrips {
   postgres: number;
   redis: number;
+  /** Per statement shape, with BENCH_COUNT_DETAIL=1. */
+  detail?: Record<string, number>;
 }
 
 export interface SpawnOptions {
@@ -122,7 +124,7 @@ export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOpt
   const counter = ['--import', path.join(REPO_ROOT, 'bench', 'round-trip-counter.ts')];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...counter, path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
-    env: { ...cleanEnv(), ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
+    env: { ...cleanEnv(), ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer, BENCH_COUNT_DETAIL: process.env.BENCH_COUNT_DETAIL ?? '' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let errors = '';

@@ -1,5 +1,6 @@
 import type { RouterMiddleware } from '@koa/router';
 import type { InteractionDeps } from './interaction-deps.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 /**
  * POST /interaction/:uid/abort: the person declined (Cancel on login, Deny on
@@ -11,7 +12,7 @@ export function createAbortInteraction(deps: InteractionDeps): RouterMiddleware 
     const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name === 'consent') {
       await deps.audit?.record({
-        event: 'consent.denied', actor: details.session?.accountId, clientId: String(details.params.client_id ?? ''), ip: ctx.ip, userAgent: ctx.get('user-agent'),
+        event: 'consent.denied', actor: details.session?.accountId, clientId: String(details.params.client_id ?? ''), ...requestOrigin(ctx),
       });
     }
     await deps.provider.interactionFinished(ctx.req, ctx.res, {

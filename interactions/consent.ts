@@ -7,6 +7,7 @@ import { describeClient, returnAddress } from './client-display.js';
 import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
 import { renderWrongPrompt } from './interaction-errors.js';
 import { canRestart } from './switch-account.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 // What oidc-provider's consent prompt reports as not yet granted.
 const consentDetailsSchema = z.object({
@@ -83,7 +84,7 @@ export function createConfirmConsent(deps: InteractionDeps): RouterMiddleware {
     const missing = consentDetails(details);
     const grantId = await grantMissing(deps, details, missing, accountId);
     await deps.audit?.record({
-      event: 'consent.granted', actor: accountId, clientId: clientIdOf(details), ip: ctx.ip, userAgent: ctx.get('user-agent'),
+      event: 'consent.granted', actor: accountId, clientId: clientIdOf(details), ...requestOrigin(ctx),
       details: { scopes: missing.missingOIDCScope },
     });
     // An existing grant is updated in place; only a new one is handed back.

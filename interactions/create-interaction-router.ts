@@ -1,7 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Middleware } from 'koa';
-import views from 'koa-views';
 import type Provider from 'oidc-provider';
 import type { AccountSelfService } from '../src/accounts/account-self-service.js';
 import type { AccountService } from '../src/accounts/account-service.js';
@@ -28,7 +27,7 @@ import { createPageRenderer } from './render-page.js';
 import { createShowInteraction } from './show-interaction.js';
 import { createSwitchAccount } from './switch-account.js';
 import { createBrandStylesheetRoute, createStylesheetRoute } from './stylesheet.js';
-import { BRAND_STYLESHEET_PATH, STYLESHEET_PATH, VIEWS_DIR } from './views-location.js';
+import { BRAND_STYLESHEET_PATH, STYLESHEET_PATH } from './views-location.js';
 
 export interface InteractionRouterDeps {
   provider: Provider;
@@ -86,7 +85,6 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   router.use(
     ['/interaction', '/account', '/admin'],
     noStore,
-    views(VIEWS_DIR, { extension: 'pug', options: { cache: true } }),
     createInteractionErrorPages(render),
     csrf.issue,
   );

@@ -3,7 +3,7 @@ import type { ProviderPages } from '../src/oidc/provider-pages.js';
 import { resolveBranding, type Branding } from './branding.js';
 import { describeScopes } from '../src/scopes/scope-catalog.js';
 import { describeClient, safeWebUrl } from './client-display.js';
-import { createViewRenderer } from './compiled-views.js';
+import { createViewRenderer, errorPageLocals } from './render-page.js';
 import { isSignedIn, requestedClaims, requestedScopes } from './device-request.js';
 import { readableError } from './error-messages.js';
 import { DEVICE_CONFIRM_FORM_ID, LOGOUT_FORM_ID, formIdOf, takeUserCodeInput } from './provider-forms.js';
@@ -40,9 +40,9 @@ function wayBack(ctx: KoaContextWithOIDC): { href: string; text: string } {
 }
 
 /**
- * The pages oidc-provider renders itself. Its ctx has no koa-views, so the
- * same pug views are compiled directly (compiled-views.ts). Only the
- * provider's own `form` markup is inserted unescaped.
+ * The pages oidc-provider renders itself, with the same renderer and views
+ * as every other page (render-page.ts). Only the provider's own `form`
+ * markup is inserted unescaped.
  */
 export function createProviderPages({ branding }: ProviderPagesOptions = {}): ProviderPages {
   const render = createViewRenderer(resolveBranding(branding));
@@ -81,10 +81,9 @@ export function createProviderPages({ branding }: ProviderPagesOptions = {}): Pr
     async error(ctx, out) {
       // The provider has set the status already; only the body is ours.
       const readable = readableError(out.error);
-      render(ctx, 'error', {
-        title: readable.heading, heading: readable.heading, description: readable.advice, code: out.error, detail: out.error_description,
-        links: readable.links, requestId: ctx.state?.requestId,
-      });
+      render(ctx, 'error', errorPageLocals(ctx, {
+        heading: readable.heading, description: readable.advice, code: out.error, detail: out.error_description, links: readable.links,
+      }));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { resolveBranding, type Branding } from './branding.js';
-import { createViewRenderer } from './compiled-views.js';
+import { createViewRenderer, errorPageLocals } from './render-page.js';
 import { readableError } from './error-messages.js';
 
 export interface SitePagesOptions {
@@ -14,7 +14,7 @@ export interface SitePages {
   /** GET (and HEAD) / : what this server is, its discovery URL, the way to the account pages. */
   startPage: Middleware;
   /** The styled error page for an error of our own routes (src/http/error-middleware.ts); the status is set already. */
-  error(ctx: Context, out: { error: string; error_description?: string }): void;
+  error(ctx: Context, out: { error: string; error_description?: string; page?: { heading: string; advice: string } }): void;
 }
 
 const UNREADABLE = { heading: 'The request could not be read', advice: 'Go back and try again.', links: [{ href: '/', text: 'Go to the start page' }] };
@@ -43,10 +43,10 @@ export function createSitePages({ issuer, branding, showNextSteps }: SitePagesOp
     error(ctx, out) {
       // Outside a sign-in, a malformed request is just that.
       const readable = out.error === 'invalid_request' ? UNREADABLE : readableError(out.error);
-      render(ctx, 'error', {
-        title: readable.heading, heading: readable.heading, description: readable.advice, code: out.error,
-        detail: out.error === 'not_found' ? undefined : out.error_description, links: readable.links, requestId: ctx.state.requestId,
-      });
+      render(ctx, 'error', errorPageLocals(ctx, {
+        heading: out.page?.heading ?? readable.heading, description: out.page?.advice ?? readable.advice, code: out.error,
+        detail: out.error === 'not_found' ? undefined : out.error_description, links: readable.links,
+      }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { consentDetails, grantMissing } from './consent.js';
 import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 /**
  * True when the consent prompt of this interaction was already answered on
@@ -27,7 +28,7 @@ export async function finishDeviceConsent(ctx: Context, deps: InteractionDeps, d
   const missing = consentDetails(details);
   const grantId = await grantMissing(deps, details, missing, accountId);
   await deps.audit?.record({
-    event: 'consent.granted', actor: accountId, clientId: clientIdOf(details), ip: ctx.ip, userAgent: ctx.get('user-agent'),
+    event: 'consent.granted', actor: accountId, clientId: clientIdOf(details), ...requestOrigin(ctx),
     details: { scopes: missing.missingOIDCScope, via: 'device_confirmation' },
   });
   const consent = grantId === details.grantId ? {} : { grantId };

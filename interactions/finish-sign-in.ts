@@ -3,6 +3,7 @@ import type { AuditEntry } from '../src/audit/audit-log.js';
 import { combineMethods, isMultiFactor, type AuthenticationMethod } from '../src/accounts/factors/authentication-methods.js';
 import { MFA_ACR, PASSWORD_ACR } from '../src/oidc/configuration/build-id-token-claims.js';
 import { clientIdOf, type InteractionDeps, type InteractionDetails } from './interaction-deps.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 export type FactorName = 'passkey' | 'totp' | 'recovery_code';
 
@@ -42,7 +43,7 @@ export async function recordFactorEvent(
   entry: { event: Extract<AuditEntry['event'], `mfa.${string}`>; accountId: string; factor: FactorName; details?: Record<string, unknown> },
 ): Promise<void> {
   await deps.audit?.record({
-    event: entry.event, actor: entry.accountId, clientId: clientIdOf(details) || null, ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null,
+    event: entry.event, actor: entry.accountId, clientId: clientIdOf(details) || null, ...requestOrigin(ctx),
     details: { factor: entry.factor, source: 'sign-in', ...entry.details },
   });
 }

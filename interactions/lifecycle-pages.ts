@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { AccountLifecycle, RequestOrigin } from '../src/accounts/lifecycle/create-account-lifecycle.js';
 import type { Logger } from '../src/observability/logger.js';
 import { renderErrorPage, type PageRenderer } from './render-page.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 /** What the pages of the account lifecycle (reset, verification, invitation, sign-up) use. */
 export interface LifecyclePageDeps {
@@ -15,7 +16,7 @@ export interface LifecyclePageDeps {
 
 /** Who is asking, as the audit trail records it. */
 export function originOf(ctx: Context, source: RequestOrigin['source'], clientId?: string): RequestOrigin {
-  return { source, ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, clientId: clientId || null };
+  return { source, ...requestOrigin(ctx), clientId: clientId || null };
 }
 
 /** Where "Back to sign in" leads: only a sign-in page of this server (no open redirect). */

@@ -3,6 +3,7 @@ import type { AuditLog } from '../src/audit/audit-log.js';
 import type { KnownBrowserCheck, LoginThrottle, LoginVerdict } from '../src/accounts/login-throttle.js';
 import type { AccountService } from '../src/accounts/account-service.js';
 import { isKnownAccount, KNOWN_BROWSER_COOKIE, withKnownAccount } from '../src/accounts/known-browser.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 /** Optional extras of the login step: brute-force throttling and the audit trail. */
 export interface LoginAttemptDeps {
@@ -26,7 +27,7 @@ export function markTooMany(ctx: Context, verdict: Extract<LoginVerdict, { allow
 }
 
 function origin(ctx: Context, clientId: string) {
-  return { clientId: clientId || null, ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null };
+  return { clientId: clientId || null, ...requestOrigin(ctx) };
 }
 
 /**

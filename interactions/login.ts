@@ -6,7 +6,7 @@ import { clientIdOf, type InteractionDeps, type InteractionDetails } from './int
 import { renderWrongPrompt } from './interaction-errors.js';
 import { PASSWORD_ACR } from '../src/oidc/configuration/build-id-token-claims.js';
 import { knownBrowserCheck, lockedMessage, markTooMany, recordLoginFailure, recordLoginSuccess } from './login-attempts.js';
-import { passkeyLoginLocals } from './passkey-login.js';
+import { passkeyLoginLocals } from './passkey-login-form.js';
 
 // Deliberately vague: which of the two was wrong, or whether the account is
 // disabled, is not the visitor's business.

@@ -7,23 +7,11 @@ import { clientIdOf, type InteractionDeps, type InteractionDetails } from './int
 import { renderWrongPrompt } from './interaction-errors.js';
 import { renderLoginPage } from './login.js';
 import { renderSecondFactorPage } from './second-factor-page.js';
-import { PASSKEY_SCRIPTS } from './scripts.js';
 import { challengeOfResponse, rememberChallenge, takeChallenge, type ChallengePurpose } from './webauthn-challenge.js';
+import { AppError } from '../src/http/app-error.js';
+import { requestOrigin } from '../src/audit/request-origin.js';
 
 const PASSKEY_FAILED = 'That passkey could not be used here. Try again, or choose another way.';
-
-/**
- * What the login page needs for "Sign in with a passkey" (username-less, with
- * autofill); undefined where passkeys cannot work. After a refused passkey
- * the page does not start autofill again: the browser would offer the same
- * unknown passkey straight away.
- */
-export function passkeyLoginLocals(ctx: Context, deps: InteractionDeps, details: InteractionDetails) {
-  if (!deps.factors?.passkeys.relyingParty.available) return undefined;
-  const base = `/interaction/${details.uid}`;
-  const autofill = !ctx.path.endsWith('/passkey');
-  return { form: { action: `${base}/passkey`, optionsAction: `${base}/passkey/options`, autofill, remember: true }, scripts: PASSKEY_SCRIPTS };
-}
 
 /** The login prompt signs in with any discoverable passkey; the mfa prompt wants one of the signed-in account's. */
 function purposeOf(details: InteractionDetails): { purpose: ChallengePurpose; accountId?: string } | undefined {
@@ -39,9 +27,7 @@ export function createPasskeyOptions(deps: InteractionDeps): RouterMiddleware {
     const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
     const step = purposeOf(details);
     if (!step || !deps.factors?.passkeys.relyingParty.available) {
-      ctx.status = 400;
-      ctx.body = { error: 'passkeys_unavailable' };
-      return;
+      throw new AppError(400, 'passkeys_unavailable', 'passkeys are not available for this step');
     }
     const options = await deps.factors.passkeys.authenticationOptions(step.accountId);
     rememberChallenge(ctx, deps.provider, step.purpose, details.uid, options.challenge);
@@ -91,7 +77,7 @@ export function createSubmitPasskey(deps: InteractionDeps): RouterMiddleware {
     if (step.purpose === 'second-factor') return finishWithSecondFactor(ctx, deps, details, user.id, signIn.methods);
     await deps.factors.recordPasskeySignIn(user.id);
     await deps.audit?.record({
-      event: 'login.success', actor: user.id, clientId: clientIdOf(details) || null, ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null,
+      event: 'login.success', actor: user.id, clientId: clientIdOf(details) || null, ...requestOrigin(ctx),
       details: { amr: signIn.methods.join(' ') },
     });
     const remember = (ctx.request.body as { remember?: unknown } | undefined)?.remember === 'yes';

@@ -10,6 +10,7 @@ import { lockedMessage } from './login-attempts.js';
 import { loadSecondFactorStep } from './second-factor.js';
 import { renderSecondFactorPage } from './second-factor-page.js';
 import { challengeOfResponse, rememberChallenge, takeChallenge } from './webauthn-challenge.js';
+import { AppError } from '../src/http/app-error.js';
 
 const codeForm = z.object({ code: z.string().trim().min(1).max(64) });
 const passkeyForm = z.object({ credential: z.string().min(1).max(16_384), name: z.string().trim().min(1).max(60).default('Passkey') });
@@ -75,9 +76,7 @@ export function createEnrolPasskeyOptions(deps: InteractionDeps): RouterMiddlewa
     const step = await loadEnrolStep(ctx, deps);
     const user = step && await deps.accounts.findActiveUser(step.accountId);
     if (!step || !user || !deps.factors!.passkeys.relyingParty.available) {
-      ctx.status = 400;
-      ctx.body = { error: 'passkeys_unavailable' };
-      return;
+      throw new AppError(400, 'passkeys_unavailable', 'passkeys are not available for this step');
     }
     const options = await deps.factors!.passkeys.registrationOptions(user);
     rememberChallenge(ctx, deps.provider, 'register', step.details.uid, options.challenge);

@@ -5,7 +5,8 @@
  *   2. `npm run build` in a temporary copy of exactly what the Dockerfile copies;
  *   3. everything dist/ imports is a production dependency (what `npm install --omit=dev`
  *      installs; running that itself needs the network and minutes, so it is not run);
- *   4. `npm run migrate` (the one-shot command) and `node dist/src/main.js` with
+ *   4. without the sources (the runtime stage has dist/ and bin/ only), `npm run migrate`
+ *      (the one-shot command, bin/cli.mjs running the compiled CLI) and `node dist/src/main.js` with
  *      NODE_ENV=production on embedded storage in a temporary DATA_DIR; /healthz,
  *      discovery and the HEALTHCHECK command itself must pass; SIGTERM exits 0;
  *   5. `docker compose config -q` when a Docker client with compose exists.
@@ -21,7 +22,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const COPIED = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'adapters', 'interactions', 'migrations'];
+const COPIED = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'adapters', 'interactions', 'migrations', 'bin'];
+// What the build stage has and the runtime stage does not: removed after the build, so the run proves dist/ and bin/ suffice.
+const BUILD_ONLY = ['tsconfig.json', 'tsconfig.build.json', 'src', 'adapters', 'interactions', 'migrations'];
 
 function step(message: string): void {
   process.stdout.write(`check-docker-steps: ${message}\n`);
@@ -176,6 +179,7 @@ async function main(): Promise<void> {
     run('npm', ['run', '--silent', 'build'], work);
     const undeclared = await checkProductionImports(work);
     step('dist/ imports only packages a production install contains');
+    for (const entry of BUILD_ONLY) await rm(path.join(work, entry), { recursive: true, force: true });
     if (undeclared.length) step(`warning: imported but only installed as a dependency of a dependency (declare them in "dependencies"): ${undeclared.join(', ')}`);
     await startAndProbe(work, healthcheck);
     checkCompose();

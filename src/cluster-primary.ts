@@ -46,13 +46,13 @@ export async function runClusterPrimary(config: Config, logger: Logger): Promise
     restarts.push(now);
     while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
     if (!listening.has(worker) || restarts.length > MAX_RESTARTS_PER_MINUTE) {
-      logger.fatal({ pid: worker.process.pid, code, signal }, listening.has(worker) ? 'workers keep exiting: stopping' : 'a worker failed to start: stopping');
+      logger.fatal({ pid: worker.process.pid, exitCode: code, signal }, listening.has(worker) ? 'workers keep exiting: stopping' : 'a worker failed to start: stopping');
       process.exitCode = typeof code === 'number' && code !== 0 ? code : 1;
       stopAll('SIGTERM');
       if (alive.size === 0) process.exit(process.exitCode);
       return;
     }
-    logger.error({ pid: worker.process.pid, code, signal }, 'a worker exited unexpectedly: starting another');
+    logger.error({ pid: worker.process.pid, exitCode: code, signal }, 'a worker exited unexpectedly: starting another');
     fork();
   });
   for (let i = 0; i < config.workers; i += 1) fork();

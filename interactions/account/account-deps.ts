@@ -11,6 +11,7 @@ import type { ConnectedAppsService } from '../../src/oidc/account/connected-apps
 import type { PageLocals, PageRenderer } from '../render-page.js';
 import type { OneTimeSecrets } from './one-time-secret.js';
 import type { PageView } from '../views-location.js';
+import { requestOrigin } from '../../src/audit/request-origin.js';
 
 /** What every account page may use. */
 export interface AccountPageDeps {
@@ -59,7 +60,7 @@ export function paramOf(ctx: Context, name: string): string {
 export async function recordAccountChange(ctx: Context, deps: AccountPageDeps, entry: Pick<AuditEntry, 'event' | 'clientId' | 'details'>): Promise<void> {
   const { user } = signedInOf(ctx);
   await deps.audit?.record({
-    ...entry, actor: user.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { source: 'account', ...entry.details },
+    ...entry, actor: user.id, ...requestOrigin(ctx), details: { source: 'account', ...entry.details },
   });
 }
 

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { lockedMessage } from '../login-attempts.js';
 import { recordAccountChange, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
+import { AppError } from '../../src/http/app-error.js';
 
 /**
  * Recent authentication before a factor is added or removed (issue 12; NIST
@@ -43,9 +44,7 @@ export function requireRecentAuth(): Middleware {
   return async (ctx, next) => {
     if (hasRecentAuth(ctx)) return next();
     if (ctx.path.endsWith('/options')) {
-      ctx.status = 403;
-      ctx.body = { error: 'recent_authentication_required' };
-      return undefined;
+      throw new AppError(403, 'recent_authentication_required', 'confirm your password or a second factor first');
     }
     ctx.status = 303;
     ctx.redirect(`${CONFIRM_PATH}?${new URLSearchParams({ return: ctx.method === 'GET' ? ctx.path : '/account/security' })}`);

@@ -14,6 +14,7 @@ import type { OperatorSessions } from '../../src/oidc/sessions/operator-sessions
 import type { OneTimeSecrets } from '../account/one-time-secret.js';
 import type { PageLocals, PageRenderer } from '../render-page.js';
 import type { PageView } from '../views-location.js';
+import { requestOrigin } from '../../src/audit/request-origin.js';
 
 /**
  * The services the operator console works through: the same ones the CLI
@@ -58,7 +59,7 @@ export function operatorOf(ctx: Context): Operator {
 }
 
 function originOf(ctx: Context): AuditOrigin {
-  return { actor: operatorOf(ctx).user.id, source: 'admin', ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null };
+  return { actor: operatorOf(ctx).user.id, source: 'admin', ...requestOrigin(ctx) };
 }
 
 /** The account service with every change audited: the operator as actor, details.source `admin`. */

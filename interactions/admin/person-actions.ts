@@ -8,6 +8,7 @@ import { confirmed } from './admin-confirm.js';
 import { auditedAccounts, operatorOf, recordOperatorAction, type AdminPageDeps } from './admin-deps.js';
 import { personHref } from './people.js';
 import { findPersonOr404, mayActOn } from './person.js';
+import { requestOrigin } from '../../src/audit/request-origin.js';
 
 /** After the change, back to the person's page with what happened (and how many apps a back-channel logout missed). */
 export function redirectDone(ctx: Context, href: string, done: string, delivery?: LogoutDelivery): void {
@@ -111,7 +112,7 @@ export function createSendPasswordReset(deps: AdminPageDeps): Middleware {
   return personAction(deps, async (ctx, person) => {
     const { lifecycle } = deps;
     if (!lifecycle?.mailEnabled || !person.email || !person.active) return refuse(ctx, deps, 'A reset link needs outgoing mail, an active account and an e-mail address.');
-    await lifecycle.requestPasswordReset(person.username, { source: 'admin', ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null });
+    await lifecycle.requestPasswordReset(person.username, { source: 'admin', ...requestOrigin(ctx) });
     await recordOperatorAction(ctx, deps, { event: 'password_reset.requested', details: { user_id: person.id } });
     return redirectDone(ctx, personHref(person.id), 'reset-link');
   });

@@ -8,6 +8,7 @@ import * as users from './users-repository.js';
 import { updateAccountProfile, type ProfileChanges } from './account-profile.js';
 import { readStoredClaims, type StandardClaims } from './standard-claims.js';
 import { revokeAccountEntities } from '../../adapters/revoke-entities.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 
 /** A user as callers see it: never the password hash. */
 export interface User {
@@ -71,10 +72,6 @@ export function toUser(row: users.UserRow): User {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
 /** One bcrypt compare on every path (unknown user, wrong password, inactive user), so timing tells nothing. */

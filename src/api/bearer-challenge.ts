@@ -19,6 +19,11 @@ function quote(value: string): string {
 }
 
 /**
+ * The bearer check answers its own failures instead of throwing to the app's
+ * error responder (src/http/error-middleware.ts), on purpose: src/api/ is
+ * meant to be copied into another Koa service with only koa and jose
+ * (docs/apis.md). The example API's other answers use AppError.
+ *
  * Writes the error the way RFC 6750 §3 asks: a challenge naming the realm,
  * the error code and (for insufficient_scope) the scope needed. A failure
  * about a DPoP-bound token or proof is challenged with the DPoP scheme

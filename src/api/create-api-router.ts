@@ -8,6 +8,7 @@ import { createJwtAccessTokenVerifier } from './access-token-verifiers.js';
 import { accessTokenOf, createBearerAuth } from './bearer-auth.js';
 import type { DpopReplayCache } from './dpop-proof.js';
 import { requireScope } from './require-scope.js';
+import { AppError } from '../http/app-error.js';
 
 export interface ApiRouterDeps {
   issuer: string;
@@ -47,11 +48,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     requireScope(scope),
     async (ctx) => {
       const user = await deps.accounts.findActiveUser(accessTokenOf(ctx).subject);
-      if (!user) {
-        ctx.status = 404;
-        ctx.body = { error: 'not_found', error_description: 'the account no longer exists' };
-        return;
-      }
+      if (!user) throw new AppError(404, 'not_found', 'the account no longer exists');
       ctx.body = pick(accountClaims(user));
     },
   ];

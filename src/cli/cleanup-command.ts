@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCleanup } from '../jobs/cleanup.js';
+import { runCleanupJob } from '../jobs/cleanup.js';
 import { withDatabase } from './cli-context.js';
 
 function positiveInt(value: string): number {
@@ -10,11 +10,16 @@ function positiveInt(value: string): number {
 
 export function registerCleanupCommand(program: Command): void {
   program.command('cleanup')
-    .description('delete expired and long-consumed rows from every oidc_* table, and expired or used account links (safe while servers run)')
+    .description('delete expired and long-consumed rows from every oidc_* table, rows of disabled clients, expired or used account links, '
+      + 'and audit events older than AUDIT_RETENTION_DAYS (safe while servers run; one run at a time across instances)')
     .option('--batch-size <n>', 'rows per DELETE statement', positiveInt, 1000)
     .action(async (options: { batchSize: number }) => {
-      await withDatabase(async ({ database }) => {
-        const counts = await runCleanup(database.db, { batchSize: options.batchSize });
+      await withDatabase(async ({ config, database }) => {
+        const { skipped, counts } = await runCleanupJob(database.db, { batchSize: options.batchSize, auditRetentionDays: config.audit.retentionDays });
+        if (skipped) {
+          process.stdout.write('skipped: another cleanup is running (a server with CLEANUP_INTERVAL_SECONDS or another `cleanup`)\n');
+          return;
+        }
         let total = 0;
         for (const [table, count] of Object.entries(counts)) {
           total += count;

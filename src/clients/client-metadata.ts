@@ -3,6 +3,16 @@ import { backchannelLogoutUriProblem, DEFAULT_REDIRECT_URI_RULES, quoteValue, re
 
 const IMPLICIT_RESPONSE_TYPES = new Set(['id_token', 'id_token token']);
 
+/** A legacy implicit response type (RFC 9700 §2.1.2), which only an operator enables. */
+export function isImplicitResponseType(type: string): boolean {
+  return IMPLICIT_RESPONSE_TYPES.has(type);
+}
+
+/** A browser origin for CORS (`allowed_origins`): scheme://host[:port], no path. */
+export function isOrigin(value: string): boolean {
+  return /^https?:\/\/[^/]+$/.test(value);
+}
+
 function authMethodFor(definition: ClientDefinition): string {
   if (definition.type === 'public') return 'none';
   return definition.tokenEndpointAuthMethod ?? 'client_secret_basic';
@@ -40,7 +50,7 @@ export function clientDefinitionProblems(
   if (method === 'private_key_jwt' && !definition.jwksUri) problems.push('private_key_jwt needs jwksUri');
   const interactive = definition.grantTypes.includes('authorization_code') || definition.grantTypes.includes('implicit');
   if (interactive && definition.redirectUris.length === 0) problems.push('authorization_code needs at least one redirect URI');
-  const implicit = definition.grantTypes.includes('implicit') || responseTypes.some((type) => IMPLICIT_RESPONSE_TYPES.has(type));
+  const implicit = definition.grantTypes.includes('implicit') || responseTypes.some(isImplicitResponseType);
   if (implicit && !definition.allowImplicit) problems.push('implicit response types are legacy; set allowImplicit: true to enable them for this client');
   if (definition.grantTypes.includes('refresh_token') && !definition.grantTypes.some((type) => type === 'authorization_code' || type === 'urn:ietf:params:oauth:grant-type:device_code')) {
     problems.push('refresh_token needs authorization_code or the device code grant');
@@ -59,7 +69,7 @@ export function clientDefinitionProblems(
   const backchannelProblem = backchannel && backchannelLogoutUriProblem(backchannel, { confidential: definition.type === 'confidential', selfService: false });
   if (backchannelProblem) problems.push(`backchannel logout URI ${quoteValue(backchannel)} ${backchannelProblem}`);
   for (const origin of definition.allowedOrigins ?? []) {
-    if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`allowed origin ${JSON.stringify(origin)} must be scheme://host[:port] without a path`);
+    if (!isOrigin(origin)) problems.push(`allowed origin ${JSON.stringify(origin)} must be scheme://host[:port] without a path`);
   }
   return problems.map((problem) => `client ${definition.clientId}: ${problem}`);
 }
@@ -72,7 +82,7 @@ export function usesClientSecret(definition: ClientDefinition): boolean {
 /** The client metadata oidc-provider reads (RFC 7591 names plus our extra properties). */
 export function toClientMetadata(definition: ClientDefinition): Record<string, unknown> {
   const responseTypes = responseTypesFor(definition);
-  const implicit = responseTypes.some((type) => IMPLICIT_RESPONSE_TYPES.has(type));
+  const implicit = responseTypes.some(isImplicitResponseType);
   const grantTypes = definition.grantTypes.filter((type) => type !== 'implicit');
   return {
     client_id: definition.clientId,

@@ -10,6 +10,7 @@ import { clientDefinitionProblems, toClientMetadata, usesClientSecret } from './
 import { generateClientSecret, hashClientSecret } from './client-secret.js';
 import { redirectUriProblems, type ApplicationType, type RedirectUriRules } from './redirect-uri-policy.js';
 import * as clients from './clients-repository.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 
 /** What an operator (CLI) or a person (account page) gives for a new client: a definition without secretEnv. */
 export type NewClientInput = Omit<ClientDefinitionInput, 'clientId' | 'secretEnv'> & { clientId?: string };
@@ -97,10 +98,6 @@ function toClientSummary(row: clients.ClientRow): ClientSummary {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
 /**

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config/load-config.js';
 import { createEmbeddedDb } from './create-embedded-db.js';
 import type { DatabaseHandle } from './database-handle.js';
+import { PG_TYPES } from './pg-types.js';
 import type { Database } from './schema.js';
 
 export type { DatabaseHandle } from './database-handle.js';
@@ -16,14 +17,12 @@ export interface CreateDbOptions {
   joinRunningServer?: boolean;
 }
 
-// Timestamps come back as Date, bigint counts as numbers small enough for JS.
-pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
-
 function createPostgres(config: Config): DatabaseHandle {
   const { url, schema, poolSize, statementTimeoutMs } = config.database;
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    types: PG_TYPES,
     // search_path pins every unqualified table name to the configured schema,
     // so one database can hold several independent installations (and tests).
     options: `-c search_path=${schema} -c statement_timeout=${statementTimeoutMs}`,

@@ -4,6 +4,7 @@ import type { Config } from '../config/load-config.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { EMBEDDED_SOCKET_PORT, embeddedSocketDir } from './embedded-socket-location.js';
 import type { Database } from './schema.js';
+import { PG_TYPES } from './pg-types.js';
 
 // Nothing listens on the socket: no server is serving this data folder (it is
 // held by another CLI command, or a server still starting or already gone).
@@ -24,6 +25,7 @@ export async function joinEmbeddedServer(config: Config): Promise<DatabaseHandle
     user: 'postgres',
     database: 'postgres',
     max: 1,
+    types: PG_TYPES,
     // The server may be busy with a request's transaction; it answers in turn.
     connectionTimeoutMillis: 30_000,
   });

@@ -139,7 +139,7 @@ export async function createServerApp({ config, database, redis, logger, clients
     : undefined;
   const adapter = createAdapterFactory({
     db, redis, keyPrefix: config.redis.keyPrefix, secrets: clientSecretCodec, clientCache: clientChanges?.cache,
-    observe: (timing, seconds) => metrics.adapterDuration.observe(timing, seconds),
+    observe: (timing, seconds) => metrics.observeAdapter(timing, seconds),
   });
   const { provider, middleware } = createProvider({
     config,
@@ -163,7 +163,7 @@ export async function createServerApp({ config, database, redis, logger, clients
 
   listenGrantMetrics(provider, metrics);
   listenAuditEvents(provider, audit, { clientCredentialsIssuance: config.audit.tokenIssuance });
-  const stopCleanup = config.cleanupIntervalSeconds > 0 ? startCleanupInterval(db, config.cleanupIntervalSeconds, logger) : () => {};
+  const stopCleanup = config.cleanupIntervalSeconds > 0 ? startCleanupInterval(db, config.cleanupIntervalSeconds, logger, { auditRetentionDays: config.audit.retentionDays }) : () => {};
   let shuttingDown = false;
   const readiness = [
     { name: 'database', check: async () => isMigrationCurrent(db, config.database.schema) },

@@ -47,7 +47,11 @@ function pathsOf(provider: Provider, routes: readonly string[]): Set<string> {
   const paths = new Set<string>();
   for (const route of routes) {
     try {
-      paths.add((provider as unknown as { pathFor(name: string): string }).pathFor(route));
+      const path = (provider as unknown as { pathFor(name: string): string }).pathFor(route);
+      paths.add(path);
+      // Two routes share the name `discovery` (lib/helpers/initialize_app.js):
+      // pathFor names the RFC 8414 one; OpenID Connect Discovery's sits beside it.
+      if (route === 'discovery') paths.add(path.replace('/oauth-authorization-server', '/openid-configuration'));
     } catch {
       // the feature is off: no such route
     }

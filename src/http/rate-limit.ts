@@ -69,12 +69,13 @@ function failedAuthentication(ctx: Context, endpoint: Endpoint): boolean {
   return error === 'invalid_client' || (endpoint.startsWith('registration') && error === 'invalid_token');
 }
 
-function tooMany(ctx: Context, retryAfterSeconds: number): AppError {
+function tooMany(retryAfterSeconds: number): AppError {
   // RFC 6585 §4: 429 with Retry-After. RFC 6749 §5.2 has no token-endpoint code
   // for this, so the body borrows `temporarily_unavailable` (§4.1.2.1), which
   // clients already treat as "try again later". The error middleware renders it.
-  ctx.set('Retry-After', String(retryAfterSeconds));
-  return new AppError(429, 'temporarily_unavailable', `too many requests; retry after ${retryAfterSeconds} seconds`);
+  return new AppError(429, 'temporarily_unavailable', `too many requests; retry after ${retryAfterSeconds} seconds`, {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
 }
 
 export function createRateLimitMiddleware(config: Config, redis: RedisClient | undefined, onReject: (limiter: string) => void = () => {}): Middleware {
@@ -89,13 +90,13 @@ export function createRateLimitMiddleware(config: Config, redis: RedisClient | u
     const blocked = await failures.check(ip, clientId);
     if (blocked) {
       onReject(`auth_failures:${blocked.scope}`);
-      throw tooMany(ctx, blocked.retryAfterSeconds);
+      throw tooMany(blocked.retryAfterSeconds);
     }
     const ceiling = ceilings.get(endpoint);
     const over = await ceiling?.before(ip, clientId);
     if (over) {
       onReject(`${endpoint}:${over.scope}`);
-      throw tooMany(ctx, over.retryAfterSeconds);
+      throw tooMany(over.retryAfterSeconds);
     }
     await next();
     // Awaited, so the next request from this key already sees a block just set.

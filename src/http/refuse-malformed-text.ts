@@ -1,9 +1,6 @@
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { isStorableText } from '../db/storable-text.js';
-
-/** Renders the people-facing error page (ProviderPages.error) after the status is set. */
-export type ErrorPageRenderer = (ctx: Context, out: { error: string; error_description: string }) => Promise<void>;
 
 const PLAIN_ASCII = /^[\x20-\x7E]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -23,36 +20,21 @@ export function isAcceptableText(raw: string): boolean {
   }
 }
 
-// Pages a person's browser opens (oidc-provider's default `routes` for the
-// authorization, device and logout endpoints, and our own pages); everything
-// else is a protocol endpoint that answers JSON.
-function isPageRoute(path: string): boolean {
-  if (path === '/device/auth') return false;
-  return /^\/(auth|device|session\/end|interaction|account)(\/|$)/.test(path) || path === '/';
-}
-
 const DESCRIPTION = 'the request contains characters that are not allowed (NUL, control characters or invalid UTF-8)';
 
 /**
  * Refuses, before any route runs, a path or query string holding NUL, control
  * characters or invalid UTF-8 (issue 16 item 7): such text would otherwise
  * reach Postgres, which refuses it with a 500, or be echoed into pages and
- * redirects. A page route gets the readable error page, a protocol endpoint an
- * RFC 6749 §5.2 `invalid_request`. Bodies are checked where they are parsed
- * (oidc-provider reads its own, lib/shared/selective_body.js), and values that
- * reach the database are checked there.
+ * redirects. The answer is RFC 6749 §5.2 `invalid_request`, from the one
+ * error responder (the error page for a browser). Bodies are checked where
+ * they are parsed (oidc-provider reads its own, lib/shared/selective_body.js),
+ * and values that reach the database are checked there.
  */
-export function refuseMalformedText(renderPage: ErrorPageRenderer): Middleware {
+// TEMPORARY (issue 18): the argument is ignored until the composition root stops passing a page renderer.
+export function refuseMalformedText(_unused?: (ctx: import('koa').Context, out: { error: string; error_description: string }) => Promise<void>): Middleware {
   return async (ctx, next) => {
     if (isAcceptableText(ctx.path) && isAcceptableText(ctx.querystring)) return next();
-    ctx.status = 400;
-    ctx.set('Cache-Control', 'no-store');
-    const error = new errors.InvalidRequest(DESCRIPTION);
-    if (isPageRoute(ctx.path)) {
-      await renderPage(ctx, { error: error.error, error_description: DESCRIPTION });
-      return undefined;
-    }
-    ctx.body = { error: error.error, error_description: error.error_description };
-    return undefined;
+    throw new errors.InvalidRequest(DESCRIPTION);
   };
 }

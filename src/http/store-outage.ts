@@ -1,5 +1,6 @@
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { AppError } from './app-error.js';
 
 // Errors that mean "a store is unreachable", not "the code is wrong": socket
 // errors, Postgres connection-class SQLSTATEs (08xxx) and administrator
@@ -20,40 +21,30 @@ export function isStoreOutage(err: unknown): boolean {
 }
 
 const RETRY_AFTER_SECONDS = 5;
-const DESCRIPTION = 'The service is temporarily unavailable. Try again in a few seconds.';
 
-function respondUnavailable(ctx: Context): void {
-  ctx.status = 503;
-  ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
-  ctx.set('Cache-Control', 'no-store');
-  if (ctx.accepts('json', 'html') === 'html') {
-    ctx.type = 'html';
-    ctx.body = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>'
-      + `<body><h1>Temporarily unavailable</h1><p>${DESCRIPTION}</p></body></html>`;
-  } else {
-    ctx.body = { error: 'temporarily_unavailable', error_description: DESCRIPTION };
-  }
+/**
+ * While Postgres or Redis is unreachable: 503 `temporarily_unavailable` with
+ * Retry-After (RFC 9110 §15.6.4) instead of 500 `server_error`.
+ */
+export function storeUnavailable(): AppError {
+  return new AppError(503, 'temporarily_unavailable', 'The service is temporarily unavailable. Try again in a few seconds.', {
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    page: { heading: 'Temporarily unavailable', advice: 'The service cannot reach its storage right now. Try again in a few seconds.' },
+  });
 }
 
 /**
- * While Postgres or Redis is unreachable, answer 503 `temporarily_unavailable`
- * with Retry-After (RFC 9110 §15.6.4) instead of 500 `server_error`.
- * oidc-provider catches its own route errors and renders a 500 after emitting
- * `server_error`; that event marks the request so the 500 can be rewritten
- * here. Errors thrown by our own routes are caught directly.
+ * A store outage inside oidc-provider's own routes: it catches the error,
+ * emits `server_error` (oidc/listeners/register-listeners.ts keeps it on
+ * ctx.state.providerError) and renders a 500 itself, with no option to choose
+ * another status. That finished 500 is turned into the 503 here; an outage
+ * thrown by our own routes reaches the error responder directly.
  */
-export function createStoreOutageMiddleware(provider: Provider): Middleware {
-  provider.on('server_error', (ctx: Context, err: unknown) => {
-    if (isStoreOutage(err)) ctx.state.storeOutage = true;
-  });
+export function createStoreOutageMiddleware(provider?: Provider): Middleware {
+  // TEMPORARY (issue 18): until the composition root registers the listeners.
+  provider?.on('server_error', (ctx, err) => { ctx.state.providerError = err; });
   return async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      if (!isStoreOutage(err)) throw err;
-      respondUnavailable(ctx);
-      return;
-    }
-    if (ctx.status === 500 && ctx.state.storeOutage === true) respondUnavailable(ctx);
+    await next();
+    if (ctx.status === 500 && isStoreOutage(ctx.state.providerError)) throw storeUnavailable();
   };
 }

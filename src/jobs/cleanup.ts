@@ -3,7 +3,7 @@ import { MODEL_TABLES, type Database, type ModelName, type ModelTableName } from
 import type { Logger } from '../observability/logger.js';
 import { CLIENT_REVOKED_MODELS, deleteRowsOfDisabledClients } from '../../adapters/revoke-entities.js';
 import { deleteDeadAccountTokens } from '../accounts/account-tokens-repository.js';
-import { deleteDeadModelRows, deleteOldAuditEvents, releaseCleanupLock, tryCleanupLock } from './cleanup-repository.js';
+import { deleteDeadModelRows, deleteOldAuditEvents, releaseCleanupLock, tryCleanupLock, type Batch } from './cleanup-repository.js';
 
 export interface CleanupOptions {
   /** Rows per DELETE; small batches keep each lock short. */
@@ -40,6 +40,16 @@ async function drain(deleteBatch: () => Promise<number>, batchSize: number, maxB
   return total;
 }
 
+/** drain() for batches that go oldest first: each starts at the latest timestamp the one before reached. */
+async function drainInOrder(deleteBatch: (after: Date | null) => Promise<Batch>, batchSize: number, maxBatches: number): Promise<number> {
+  let after: Date | null = null;
+  return drain(async () => {
+    const { deleted, last } = await deleteBatch(after);
+    after = last ?? after;
+    return deleted;
+  }, batchSize, maxBatches);
+}
+
 function emptyCounts(): CleanupCounts {
   return Object.fromEntries([...Object.values(MODEL_TABLES), 'account_tokens', 'audit_events'].map((table) => [table, 0])) as CleanupCounts;
 }
@@ -51,8 +61,8 @@ async function cleanAll(db: Kysely<Database>, options: CleanupOptions): Promise<
   const maxBatches = options.maxBatchesPerTable ?? 10_000;
   const counts = emptyCounts();
   for (const [model, table] of Object.entries(MODEL_TABLES) as Array<[ModelName, ModelTableName]>) {
-    counts[table] += await drain(() => deleteDeadModelRows(db, table, batchSize, { kind: 'expired' }), batchSize, maxBatches);
-    counts[table] += await drain(() => deleteDeadModelRows(db, table, batchSize, { kind: 'consumed', retentionSeconds }), batchSize, maxBatches);
+    counts[table] += await drainInOrder((after) => deleteDeadModelRows(db, table, batchSize, { kind: 'expired' }, after), batchSize, maxBatches);
+    counts[table] += await drainInOrder((after) => deleteDeadModelRows(db, table, batchSize, { kind: 'consumed', retentionSeconds }, after), batchSize, maxBatches);
     // What a revocation of a disabled client left behind (adapters/revoke-entities.ts).
     if (CLIENT_REVOKED_MODELS.includes(model)) {
       counts[table] += await drain(() => deleteRowsOfDisabledClients(db, model, batchSize), batchSize, maxBatches);
@@ -60,7 +70,7 @@ async function cleanAll(db: Kysely<Database>, options: CleanupOptions): Promise<
   }
   // The links account mails carry (src/accounts/account-tokens.ts): an expired or used one opens nothing.
   counts.account_tokens = await drain(() => deleteDeadAccountTokens(db, batchSize), batchSize, maxBatches);
-  if (auditDays > 0) counts.audit_events = await drain(() => deleteOldAuditEvents(db, auditDays, batchSize), batchSize, maxBatches);
+  if (auditDays > 0) counts.audit_events = await drainInOrder((after) => deleteOldAuditEvents(db, auditDays, batchSize, after), batchSize, maxBatches);
   return counts;
 }
 

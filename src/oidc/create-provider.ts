@@ -23,7 +23,7 @@ import { createDevicePollMiddleware } from './device-flow/device-poll-middleware
 import { treatSpentDeviceCodesAsUnknown } from './device-flow/spent-device-code.js';
 import { createUnsavedSessionGuard } from './device-flow/unsaved-session-guard.js';
 import type { PrivateJwk } from './keys/load-signing-keys.js';
-import { listenRevokeOnReplay } from './listeners/revoke-on-replay.js';
+import { createReplayRevocation, replayOf } from './listeners/replay.js';
 import type { ProviderPages } from './provider-pages.js';
 import type { ResourceServer } from '../scopes/resource-server-definition.js';
 import { OIDC_SCOPES } from '../scopes/scope-catalog.js';
@@ -104,7 +104,10 @@ export function createProvider(deps: ProviderDeps): ProviderBundle {
   const verifier = createClientSecretVerifier();
   installClientSecretCheck(provider, verifier);
 
-  const replayRevocation = listenRevokeOnReplay(provider, (err) => deps.logger.error({ err }, 'revoking a replayed grant failed'));
+  // TEMPORARY (issue 18): moves to listeners/register-listeners.ts with the composition root.
+  const replays = createReplayRevocation(provider, (err) => deps.logger.error({ err }, 'revoking a replayed grant failed'));
+  provider.on('grant.error', (ctx, error) => { const replay = replayOf(ctx, error); if (replay) replays.revoke(ctx, replay); });
+  const replayRevocation = replays.hold;
   treatSpentDeviceCodesAsUnknown(provider);
   // The request's child logger (observability/request-observer.ts) carries its requestId.
   provider.on('server_error', (ctx, err) => requestLogger(ctx, deps.logger).error({ err }, 'oidc-provider server_error'));

@@ -21,7 +21,8 @@ describe('audit trail', () => {
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    server = await startTestServer('audit_trail', { env: { REGISTRATION_TOKEN } });
+    // AUDIT_TOKEN_ISSUANCE: client-credentials issuance is a row only when turned on (issue 17).
+    server = await startTestServer('audit_trail', { env: { REGISTRATION_TOKEN, AUDIT_TOKEN_ISSUANCE: 'true' } });
     await server.app.accounts.createUser(user);
     await addTestClient(server.stores, {
       client_id: 'web', client_secret: SECRET, redirect_uris: [REDIRECT_URI],

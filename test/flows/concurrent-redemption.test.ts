@@ -47,7 +47,7 @@ describe.each([
   /**
    * A replay is revoked as a whole (RFC 6749 §4.1.2, RFC 9700 §4.14.2): the
    * winner's tokens stop working too, and by the time the losers have their
-   * answers (listeners/revoke-on-replay.ts holds them until it is done).
+   * answers (src/oidc/listeners/replay.ts holds them until it is done).
    */
   async function expectWinnerRevoked(winner: { body: Record<string, string> }): Promise<void> {
     expect(await userinfoStatus(winner.body.access_token!)).toBe(401);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import { createDb } from '../../src/db/create-db.js';
 import { MODEL_TABLES, type ModelTableName } from '../../src/db/schema.js';
-import { runCleanup } from '../../src/jobs/cleanup.js';
+import { runCleanup, runCleanupJob } from '../../src/jobs/cleanup.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
@@ -16,12 +17,13 @@ async function seed(stores: TestStores, table: ModelTableName, prefix: string, c
   for (let i = 0; i < rows.length; i += 500) await stores.handle.db.insertInto(table).values(rows.slice(i, i + 500)).execute();
 }
 
-const countRows = async (stores: TestStores, table: ModelTableName) =>
+const countRows = async (stores: TestStores, table: ModelTableName | 'audit_events') =>
   Number((await stores.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 
 describe('cleanup of expired and consumed rows', () => {
   let stores: TestStores;
-  beforeAll(async () => { stores = await createTestStores('cleanup', 'postgres'); });
+  // No statement timeout: one test holds a run inside a statement on purpose.
+  beforeAll(async () => { stores = await createTestStores('cleanup', 'postgres', { DATABASE_STATEMENT_TIMEOUT_MS: '0' }); });
   afterAll(async () => { await stores.cleanup(); });
 
   it('deletes dead rows of every oidc_* table, keeps live and recently consumed ones, and reports counts per table', async () => {
@@ -35,17 +37,45 @@ describe('cleanup of expired and consumed rows', () => {
     expect(await countRows(stores, 'oidc_refresh_tokens')).toBe(2); // consumed a minute ago: kept for reuse detection
   });
 
-  it('is safe to run twice at once: every row is deleted exactly once and the counts add up', async () => {
+  it('finds consumed rows through a partial index on consumed_at in every model table', async () => {
+    const { rows } = await sql<{ tablename: string; indexdef: string }>`
+      select tablename, indexdef from pg_indexes where schemaname = ${stores.config.database.schema} and indexname like '%_consumed_at_idx'`.execute(stores.handle.db);
+    expect(rows.map((row) => row.tablename).sort()).toEqual(Object.values(MODEL_TABLES).sort());
+    for (const row of rows) expect(row.indexdef).toMatch(/WHERE \(consumed_at IS NOT NULL\)/);
+  });
+
+  it('runs once when two instances start it together: the second skips while the first holds the lock', async () => {
     await seed(stores, 'oidc_access_tokens', 'race-at', 1500, 'expired');
-    await seed(stores, 'oidc_authorization_codes', 'race-ac', 700, 'expired');
-    const [a, b] = await Promise.all([
-      runCleanup(stores.handle.db, { batchSize: 50 }),
-      runCleanup(stores.handle.db, { batchSize: 50 }),
-    ]);
-    expect(a.oidc_access_tokens + b.oidc_access_tokens).toBe(1500);
-    expect(a.oidc_authorization_codes + b.oidc_authorization_codes).toBe(700);
+    await seed(stores, 'oidc_grants', 'race-gr', 700, 'expired');
+    // Hold the first run inside its work: a lock on oidc_grants, which it reaches after the lock is taken.
+    const blocker = await createDb(stores.config);
+    try {
+      const first = blocker.db.transaction().execute(async (trx) => {
+        await sql`lock table oidc_grants in access exclusive mode`.execute(trx);
+        const running = runCleanupJob(stores.handle.db, { batchSize: 100 });
+        await waitFor('the first run to hold the cleanup lock', async () => {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted
+            and classid = hashtext('oidc-server:cleanup')::oid and objid = hashtext(${stores.config.database.schema})::oid`.execute(trx);
+          return rows[0]!.n === 1;
+        });
+        // Another instance (the CLI, its own process) starts it meanwhile.
+        const second = await runCli(stores, ['cleanup']);
+        return { running, second };
+      });
+      const { running, second } = await first;
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/^skipped: another cleanup is running/m);
+      const run = await running;
+      expect(run.skipped).toBe(false);
+      expect(run.counts.oidc_access_tokens).toBe(1500);
+      expect(run.counts.oidc_grants).toBe(700);
+    } finally {
+      await blocker.close();
+    }
     expect(await countRows(stores, 'oidc_access_tokens')).toBe(4);
-    expect(await countRows(stores, 'oidc_authorization_codes')).toBe(0);
+    expect(await countRows(stores, 'oidc_grants')).toBe(0);
+    // Released: the next run is not skipped.
+    expect((await runCleanupJob(stores.handle.db)).skipped).toBe(false);
   });
 
   it('runs as `cli cleanup` and prints the counts', async () => {
@@ -53,6 +83,34 @@ describe('cleanup of expired and consumed rows', () => {
     const { stdout } = await runCli(stores, ['cleanup']);
     expect(stdout).toMatch(/^oidc_sessions\t5$/m);
     expect(stdout).toMatch(/^total\t5$/m);
+  });
+});
+
+describe('audit retention (AUDIT_RETENTION_DAYS)', () => {
+  let stores: TestStores;
+  beforeAll(async () => { stores = await createTestStores('audit_retention', 'postgres'); });
+  afterAll(async () => { await stores.cleanup(); });
+
+  const addEvents = async (prefix: string, count: number, age: string) => {
+    await stores.handle.db.insertInto('audit_events').values(Array.from({ length: count }, (_, i) => ({
+      event: 'login.success', actor: `${prefix}-${i}`, details: JSON.stringify({}), created_at: sql<Date>`now() - ${age}::interval`,
+    }))).execute();
+  };
+
+  it('deletes only events older than the retention, in batches, and keeps every event with 0', async () => {
+    await addEvents('old', 25, '100 days');
+    await addEvents('edge', 3, '89 days');
+    await addEvents('new', 4, '1 hour');
+    const keep = await runCli({ env: { ...stores.env, AUDIT_RETENTION_DAYS: '0' } }, ['cleanup']);
+    expect(keep.stdout).toMatch(/^audit_events\t0$/m);
+    expect(await countRows(stores, 'audit_events')).toBe(32);
+    const trimmed = await runCli(stores, ['cleanup', '--batch-size', '10']);
+    expect(trimmed.stdout).toMatch(/^audit_events\t25$/m);
+    const left = await stores.handle.db.selectFrom('audit_events').select('actor').execute();
+    expect(left.map((row) => row.actor!.split('-')[0]).sort()).toEqual(['edge', 'edge', 'edge', 'new', 'new', 'new', 'new']);
+    const shorter = await runCli({ env: { ...stores.env, AUDIT_RETENTION_DAYS: '30' } }, ['cleanup']);
+    expect(shorter.stdout).toMatch(/^audit_events\t3$/m);
+    expect(await countRows(stores, 'audit_events')).toBe(4);
   });
 });
 

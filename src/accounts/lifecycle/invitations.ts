@@ -8,6 +8,7 @@ import { issueAccountToken } from '../account-tokens.js';
 import { hashPassword } from '../passwords.js';
 import * as users from '../users-repository.js';
 import { deliver, LINK_PATHS, linkTo, recordEvent, type Delivery, type LifecycleDeps, type RequestOrigin } from './lifecycle-deps.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 
 export interface InvitationInput {
   email: string;
@@ -25,8 +26,6 @@ export interface Invitation extends Delivery {
 const invitationSchema = newUserSchema.omit({ password: true }).extend({
   email: z.email({ message: 'must be an e-mail address' }).max(254),
 });
-
-const isUniqueViolation = (err: unknown) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 
 /**
  * `users invite`: an account without a usable password (its hash is of 256

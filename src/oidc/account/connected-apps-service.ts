@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { Database } from '../../db/schema.js';
-import { revokeGrant } from '../listeners/revoke-on-replay.js';
+import { revokeGrant } from '../grants/revoke-grant.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from './account-console-client.js';
 import { deleteOtherSessions, listGrantRowsByAccount, type GrantRow } from './account-grants-repository.js';
 

@@ -3,15 +3,15 @@ import {
   backchannelLogoutUriProblem, isLoopbackRedirect, isPrivateUseSchemeRedirect, quoteValue, redirectUriProblems,
   type ApplicationType, type RedirectUriRules,
 } from '../../clients/redirect-uri-policy.js';
+import { isImplicitResponseType, isOrigin } from '../../clients/client-metadata.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from '../account/account-console-client.js';
+import { isRegistrationRoute } from '../registration/registration-routes.js';
 import { findUnstorableText } from '../../db/storable-text.js';
 
 /** Client properties beyond RFC 7591 that clients in code may set. */
 export const EXTRA_CLIENT_PROPERTIES = ['first_party', 'allowed_origins', 'access_token_ttl', 'refresh_token_ttl', 'implicit_allowed', 'pkce', 'auto_approve_scopes', 'refresh_reuse_leeway', 'require_mfa'] as const;
 /** Only operators grant these; a registration request that sets them is refused. */
 const PRIVILEGED = new Set(['first_party', 'implicit_allowed', 'auto_approve_scopes']);
-const IMPLICIT_RESPONSE_TYPES = new Set(['id_token', 'id_token token']);
-const SELF_SERVICE_ROUTES = new Set(['registration', 'client_update']);
 
 export interface ClientMetadataPolicy {
   /** REDIRECT_URI_LOCALHOST. */
@@ -86,7 +86,7 @@ function checkProperty(key: string, value: unknown, selfService: boolean): void 
     invalid(`${key} cannot be set through registration`);
   }
   if (key === 'allowed_origins' && value !== undefined) {
-    if (!Array.isArray(value) || value.some((origin) => typeof origin !== 'string' || !/^https?:\/\/[^/]+$/.test(origin))) {
+    if (!Array.isArray(value) || value.some((origin) => typeof origin !== 'string' || !isOrigin(origin))) {
       invalid('allowed_origins must be a list of origins (scheme://host[:port])');
     }
   }
@@ -116,7 +116,7 @@ function checkClient(metadata: Metadata, selfService: boolean, policy: ClientMet
   // would refuse the default http://localhost issuer under REDIRECT_URI_LOCALHOST=deny.
   if (metadata.client_id !== ACCOUNT_CONSOLE_CLIENT_ID) checkRedirects(metadata, policy.redirectRules);
   const responseTypes = (metadata.response_types as string[] | undefined) ?? [];
-  if (responseTypes.some((type) => IMPLICIT_RESPONSE_TYPES.has(type)) && metadata.implicit_allowed !== true) {
+  if (responseTypes.some(isImplicitResponseType) && metadata.implicit_allowed !== true) {
     invalid('response_types: implicit response types are not offered (RFC 9700 §2.1.2); use code');
   }
   checkPkce(metadata, selfService, policy);
@@ -136,7 +136,7 @@ export function buildClientMetadata(policy: ClientMetadataPolicy): Pick<Configur
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_PROPERTIES],
       validator(ctx: KoaContextWithOIDC | undefined, key, value, metadata) {
-        const selfService = SELF_SERVICE_ROUTES.has(String(ctx?.oidc?.route));
+        const selfService = isRegistrationRoute(ctx?.oidc?.route);
         checkProperty(key, value, selfService);
         // Run the whole-client checks once, on the first property.
         if (key === EXTRA_CLIENT_PROPERTIES[0]) checkClient(metadata as unknown as Metadata, selfService, policy);

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { DevicePollTracker } from '../../../adapters/device-poll-tracker.js';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -24,9 +24,8 @@ export function createDevicePollMiddleware(tracker: DevicePollTracker, options: 
     if (ctx.oidc.route === 'token' && body.error === 'authorization_pending'
       && params?.grant_type === DEVICE_CODE_GRANT && typeof params.device_code === 'string') {
       const { slowDown, interval } = await tracker.record(params.device_code, options.interval, options.ttl);
-      if (slowDown) {
-        ctx.body = { error: 'slow_down', error_description: `polling too frequently; wait at least ${interval} seconds between requests` };
-      }
+      // Thrown to the one error responder, which answers it as 400 JSON like the provider's own.
+      if (slowDown) throw new errors.SlowDown(`polling too frequently; wait at least ${interval} seconds between requests`);
     }
   };
 }

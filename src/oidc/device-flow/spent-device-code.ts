@@ -13,7 +13,7 @@ import type Provider from 'oidc-provider';
  * polls of an approved code, the one that got tokens had them revoked by
  * another poll in 10 races of 10, and the grant sometimes went before the
  * winner could load it, leaving every poll with invalid_grant. Polls that lose
- * the consume race itself are kept from revoking in listeners/revoke-on-replay.ts.
+ * the consume race itself are kept from revoking in listeners/replay.ts.
  */
 export function treatSpentDeviceCodesAsUnknown(provider: Provider): void {
   // The model class is created once per provider and cached (provider.DeviceCode),

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { errors } from 'oidc-provider';
 
 /**
  * oidc-provider 9 bug on the device pages (code_verification, device_resume):
@@ -7,7 +8,8 @@ import type { Middleware } from 'koa';
  * session middleware has finished, and the route's final `persist()` then
  * throws "persist can only be called on previously persisted Sessions"
  * (lib/helpers/initialize_app.js ensureSessionSave). The error page was
- * already rendered with its 4xx status, so that answer is sent as it is.
+ * already rendered with its 4xx status, so that answer is sent as it is;
+ * without one, the error responder answers invalid_request.
  */
 export function createUnsavedSessionGuard(): Middleware {
   return async (ctx, next) => {
@@ -16,8 +18,7 @@ export function createUnsavedSessionGuard(): Middleware {
     } catch (err) {
       if (!(err instanceof TypeError) || !/previously persisted Sessions/.test(err.message)) throw err;
       if (ctx.status < 400 || ctx.status >= 500 || ctx.body === undefined || ctx.body === null) {
-        ctx.status = 400;
-        ctx.body = { error: 'invalid_request', error_description: 'start again at the device page' };
+        throw new errors.InvalidRequest('start again at the device page');
       }
     }
   };

@@ -1,25 +1,31 @@
-import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { AlreadyConsumedError } from '../../../adapters/already-consumed-error.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { grantTypeOf } from './grant-type-of.js';
+import type { Replay } from './replay.js';
 
 // grant_type is a label: only values the provider accepted reach grant.success,
 // so its cardinality is bounded by the enabled grant types.
 
 /**
  * Tokens issued per grant type, and refresh token reuse: oidc-provider's own
- * detection ("refresh token already used", lib/actions/grants/refresh_token.js)
- * or the adapter's lost consume race (AlreadyConsumedError). Both revoke the
- * grant (RFC 9700 §4.14.2).
+ * detection or the adapter's lost consume race (replay.ts). Both revoke the
+ * grant (RFC 9700 §4.14.2). Registered by register-listeners.ts.
  */
-export function listenGrantMetrics(provider: Provider, metrics: Pick<Metrics, 'tokensIssued' | 'refreshTokenReuse'>): void {
-  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    metrics.tokensIssued.inc({ grant_type: grantTypeOf(ctx) ?? 'unknown' });
-  });
-  provider.on('grant.error', (ctx: KoaContextWithOIDC, error: unknown) => {
-    if (grantTypeOf(ctx) !== 'refresh_token') return;
-    const detail = (error as { error_detail?: unknown } | undefined)?.error_detail;
-    if (error instanceof AlreadyConsumedError || detail === 'refresh token already used') metrics.refreshTokenReuse.inc();
-  });
+export function createGrantMetrics(metrics: Pick<Metrics, 'tokensIssued' | 'refreshTokenReuse'>) {
+  return {
+    grantSuccess(ctx: KoaContextWithOIDC): void {
+      metrics.tokensIssued.inc({ grant_type: grantTypeOf(ctx) ?? 'unknown' });
+    },
+    replay(replay: Replay): void {
+      if (replay.grantType === 'refresh_token') metrics.refreshTokenReuse.inc();
+    },
+  };
 }
+
+// TEMPORARY (issue 18): the old entry point, until the composition root calls register-listeners.ts.
+export function listenGrantMetrics(provider: import('oidc-provider').default, metrics: Pick<Metrics, 'tokensIssued' | 'refreshTokenReuse'>): void {
+  const counts = createGrantMetrics(metrics);
+  provider.on('grant.success', (ctx) => counts.grantSuccess(ctx));
+  provider.on('grant.error', (ctx, error) => { const replay = replayOf(ctx, error); if (replay) counts.replay(replay); });
+}
+import { replayOf } from './replay.js';

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { isClientSecretHash, type ClientSecretVerifier } from '../../clients/client-secret.js';
 
 const BODY_LIMIT = 56 * 1024;
@@ -47,9 +48,7 @@ export function createRegistrationSecretMiddleware(provider: Provider, verifier:
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
       } catch {
         // RFC 7592 §2.2 answers bad metadata as RFC 7591 §3.2.2 does.
-        ctx.status = 400;
-        ctx.body = { error: 'invalid_client_metadata', error_description: 'client update request must be a JSON object' };
-        return undefined;
+        throw new errors.InvalidClientMetadata('client update request must be a JSON object');
       }
       const clientId = safeDecode(ctx.path.slice(prefix.length));
       // Only a caller holding this client's registration access token gets to
@@ -58,9 +57,7 @@ export function createRegistrationSecretMiddleware(provider: Provider, verifier:
         const client = await provider.Client.find(clientId);
         const stored = client?.clientSecret ?? '';
         if (!client || typeof body.client_secret !== 'string' || !(await verifier.verify(body.client_secret, stored))) {
-          ctx.status = 400;
-          ctx.body = { error: 'invalid_request', error_description: "provided client_secret does not match the authenticated client's one" };
-          return undefined;
+          throw new errors.InvalidRequest("provided client_secret does not match the authenticated client's one");
         }
       }
       delete body.client_secret;

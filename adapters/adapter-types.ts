@@ -31,3 +31,22 @@ export interface ClientSecretCodec {
   hash(plain: string): Promise<string>;
   isHash(value: string): boolean;
 }
+
+export interface PollResult {
+  /** The poll came sooner than `interval` after the previous one: answer slow_down. */
+  slowDown: boolean;
+  /** Seconds the device must now wait between polls. */
+  interval: number;
+}
+
+/**
+ * RFC 8628 §3.5: a device polling faster than its interval gets slow_down,
+ * and its interval grows by 5 seconds "for all subsequent requests".
+ * oidc-provider keeps no polling state, so it lives beside the device code,
+ * keyed by the same storage id (SHA-256 of the device code). Always the
+ * hash of what was polled with: a device-code handle (storage-id.ts) names no
+ * poll state, so it cannot slow the real device down.
+ */
+export interface DevicePollTracker {
+  record(deviceCode: string, baseIntervalSeconds: number, ttlSeconds: number, nowMs?: number): Promise<PollResult>;
+}

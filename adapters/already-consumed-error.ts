@@ -29,7 +29,7 @@ export class ConsumeTargetMissingError extends errors.InvalidGrant {
 }
 
 /**
- * consume() was handed a device-code handle (hashed-id.ts), which stands for
+ * consume() was handed a device-code handle (storage-id.ts), which stands for
  * a device code on the verification pages and is never redeemable: tokens go
  * only to whoever holds the device code itself. Not a replay.
  */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { MODEL_TABLES, type Database, type ModelName } from '../src/db/schema.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError, NotRedeemableError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, ClientSecretCodec, OidcAdapter } from './adapter-types.js';
-import { isDeviceCodeHandle, storageId, userCodeDigest } from './hashed-id.js';
+import { isDeviceCodeHandle, storageId, userCodeDigest } from './storage-id.js';
 import type { ClientRowCache } from './client-row-cache.js';
 import { KyselyClientAdapter, type RequestScope } from './kysely-client-adapter.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.js';
-import type { DevicePollTracker } from './device-poll-tracker.js';
-import { hashId } from './hashed-id.js';
+import type { DevicePollTracker } from './adapter-types.js';
+import { hashId } from './storage-id.js';
 
 /**
  * Poll state in oidc_device_codes.last_polled_at / poll_interval (the

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, ModelTableName } from '../src/db/schema.js';
+import { isUniqueViolation } from '../src/db/unique-violation.js';
 import { prepareQuery, slot, type PreparedQuery, type QueryRunner } from './prepared-query.js';
 
 /** One entity as the oidc_* tables store it; the payload is JSON text, serialised once. */
@@ -94,10 +95,6 @@ export function createModelUpsert(db: Kysely<Database>, table: ModelTableName, s
       await shape(rows.length)(bind(rows));
     },
   };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
 // Bounded: more parallel first saves of one session than this is not a browser.

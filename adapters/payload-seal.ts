@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 // AES-256-GCM under a key derived from the entity's raw id, which no store
-// holds (only its SHA-256, hashed-id.ts): whoever reads a dump cannot open the
+// holds (only its SHA-256, storage-id.ts): whoever reads a dump cannot open the
 // payload, whoever holds the id (the provider, given it by the client or
 // browser) can. HKDF's info separates the payload key from the storage id.
 const IV_BYTES = 12;

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../src/redis/redis-client.js';
 import { AlreadyConsumedError, ConsumeTargetMissingError, NotRedeemableError } from './already-consumed-error.js';
 import type { AdapterFactory, AdapterPayload, OidcAdapter } from './adapter-types.js';
-import { isDeviceCodeHandle, storageId, userCodeDigest } from './hashed-id.js';
+import { isDeviceCodeHandle, storageId, userCodeDigest } from './storage-id.js';
 import { noReuseLeeway, type ReuseLeeway } from './refresh-reuse-leeway.js';
 import { KeyedWrites, withAdapterScripts } from './redis-scripts.js';
 import { consumedEpoch, fromStoredPayload, toStoredPayload, type Lookup } from './stored-payload.js';

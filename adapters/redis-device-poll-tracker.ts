@@ -1,6 +1,6 @@
 import type { RedisClient } from '../src/redis/redis-client.js';
-import type { DevicePollTracker } from './device-poll-tracker.js';
-import { hashId } from './hashed-id.js';
+import type { DevicePollTracker } from './adapter-types.js';
+import { hashId } from './storage-id.js';
 import { withAdapterScripts } from './redis-scripts.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AdapterPayload } from './adapter-types.js';
-import { deviceCodeHandle, dropsJti } from './hashed-id.js';
+import { deviceCodeHandle, dropsJti } from './storage-id.js';
 import { seal, unseal } from './payload-seal.js';
 
 // Short-lived models whose whole payload is sealed under the entity's raw id

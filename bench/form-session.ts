@@ -1,3 +1,5 @@
+import { CookieJar } from './cookie-jar.js';
+
 /**
  * A cookie-keeping HTTP client that signs in through the real pages by form
  * posts, the way a browser would: our login/consent pages and oidc-provider's
@@ -5,30 +7,20 @@
  * the first redirect to another origin (the client's redirect_uri) ends a flow.
  */
 export class FormSession {
-  private readonly cookies = new Map<string, string>();
+  private readonly cookies = new CookieJar();
 
   constructor(readonly issuer: string) {}
-
-  private remember(response: Response): void {
-    for (const header of response.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index).trim();
-      const value = pair.slice(index + 1).trim();
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(header)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
 
   async request(url: string, form?: Record<string, string>): Promise<Response> {
     const target = new URL(url, this.issuer);
     const headers: Record<string, string> = { accept: 'text/html' };
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = this.cookies.header(target.pathname);
+    if (cookie) headers.cookie = cookie;
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
     const response = await fetch(target, {
       method: form ? 'POST' : 'GET', headers, body: form ? new URLSearchParams(form) : undefined, redirect: 'manual',
     });
-    this.remember(response);
+    this.cookies.remember(response);
     return response;
   }
 

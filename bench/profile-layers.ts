@@ -39,7 +39,7 @@ const SOCKET_WRITES = new Set(['writev', 'writeUtf8String', 'writeBuffer', 'writ
 const DRIVERS = new Set(['pg', 'pg-pool', 'pg-protocol', 'pg-types', 'postgres-array', 'ioredis', 'redis-parser', '@ioredis/commands',
   'standard-as-callback', 'cluster-key-slot', 'denque', 'kysely', 'kysely-pglite', '@electric-sql/pglite']);
 const OIDC_PROVIDER = new Set(['oidc-provider', 'jose', 'oidc-token-hash', 'quick-lru', 'nanoid', 'paseto2', '@koa/cors', 'eta']);
-const MIDDLEWARE_PACKAGES = new Set(['koa-helmet', 'helmet', '@koa/router', 'path-to-regexp', 'rate-limiter-flexible', 'koa-views', '@koa/bodyparser']);
+const MIDDLEWARE_PACKAGES = new Set(['koa-helmet', 'helmet', '@koa/router', 'path-to-regexp', 'rate-limiter-flexible', '@koa/bodyparser']);
 const KOA = new Set(['koa', 'koa-compose', 'on-finished', 'statuses', 'http-errors', 'content-type', 'mime-types', 'accepts', 'negotiator',
   'cookies', 'keygrip', 'type-is', 'vary', 'fresh', 'encodeurl', 'escape-html', 'raw-body', 'co-body', 'qs', 'destroy', 'delegates']);
 

@@ -6,7 +6,7 @@ import type { AccountSelfService } from '../src/accounts/account-self-service.js
 import type { AccountService } from '../src/accounts/account-service.js';
 import type { AccountLifecycle } from '../src/accounts/lifecycle/create-account-lifecycle.js';
 import type { AccountAppsService } from '../src/clients/account-apps-service.js';
-import type { ConnectedAppsService } from '../src/oidc/account/connected-apps-service.js';
+import type { ConnectedAppsService } from '../src/oidc/account-pages/connected-apps-service.js';
 import type { SecondFactors } from '../src/accounts/factors/second-factors.js';
 import type { SecondFactorThrottle } from '../src/accounts/factors/second-factor-throttle.js';
 import { createAbortInteraction } from './abort.js';

@@ -27,8 +27,11 @@ function layoutLocals(branding: Branding): PageLocals {
 
 /**
  * The one page renderer: every pug view compiled once, for our own pages,
- * the pages oidc-provider renders itself (its ctx is a plain Koa context),
- * the start page and the error responder.
+ * the pages oidc-provider renders itself, the start page and the error
+ * responder. pug directly rather than koa-views (DESIGN.md's list): the
+ * provider's pages (renderError, device and logout sources) are rendered on
+ * its own ctx, outside any router koa-views could decorate, so koa-views
+ * could serve only half of them and two renderers would drift.
  */
 export function createViewRenderer(branding: Branding): ViewRenderer {
   const shared = layoutLocals(branding);

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
-import type { ServerApp } from '../src/http/create-server-app.js';
+import type { ServerApp } from '../src/compose/create-server-app.js';
 
 type Shot = (name: string) => Promise<void>;
 

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import type { Database } from '../src/db/schema.js';
 import { upsertClientRow } from '../src/clients/clients-repository.js';
-import type { ServerApp } from '../src/http/create-server-app.js';
+import type { ServerApp } from '../src/compose/create-server-app.js';
 
 type Shot = (name: string) => Promise<void>;
 

@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { createDb } from '../src/db/create-db.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { upsertClientRow } from '../src/clients/clients-repository.js';
-import { createServerApp } from '../src/http/create-server-app.js';
+import { createServerApp } from '../src/compose/create-server-app.js';
 import { createLogger } from '../src/observability/logger.js';
 import { launchBrowser } from './launch-browser.js';
 import { addStrongAuthFixtures, walkStrongAuth } from './screenshots-strong-auth.js';

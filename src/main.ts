@@ -1,17 +1,19 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { runClusterPrimary } from './cluster-primary.js';
 import { ConfigError, loadConfig, type Config } from './config/load-config.js';
-import { createDb } from './db/create-db.js';
+import { createDb, type DatabaseHandle } from './db/create-db.js';
 import { isMigrationCurrent, migrateToLatest } from './db/migrate.js';
+import { startBackground } from './compose/background.js';
+import { createServerApp } from './compose/create-server-app.js';
 import { answerWhileStarting } from './http/answer-while-starting.js';
 import { trackConnections } from './http/connection-drainer.js';
-import { createServerApp } from './http/create-server-app.js';
 import { shareMetricsWithPrimary } from './observability/cluster-metrics.js';
 import { createMetricsListener } from './observability/metrics-route.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { createRedis } from './redis/create-redis.js';
 
 function readConfig(boundPort?: number): Config {
@@ -24,6 +26,31 @@ function readConfig(boundPort?: number): Config {
     }
     throw err;
   }
+}
+
+/** The pool (or the embedded database, migrated on start); a shared database must be migrated already. */
+async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  const database = await createDb(config);
+  if (database.kind === 'pglite') {
+    await migrateToLatest(database.db, config.database.schema);
+  } else if (!(await isMigrationCurrent(database.db, config.database.schema))) {
+    logger.fatal('the database schema is not up to date: run `npm run migrate` first');
+    await database.close();
+    process.exit(1);
+  }
+  return database;
+}
+
+/** METRICS_PORT: /metrics on a listener of its own, for scrapers on a private network. */
+async function listenForMetrics(config: Config, registry: Registry, logger: Logger): Promise<Server | undefined> {
+  // A worker's series go to the primary, which serves METRICS_PORT for all of them.
+  if (cluster.isWorker) shareMetricsWithPrimary(registry);
+  if (config.operations.metricsPort === undefined || cluster.isWorker) return undefined;
+  const server = createServer(createMetricsListener(registry));
+  server.listen(config.operations.metricsPort, config.host);
+  await once(server, 'listening');
+  logger.info({ metricsPort: (server.address() as AddressInfo).port }, 'metrics listening');
+  return server;
 }
 
 async function main(): Promise<void> {
@@ -45,16 +72,11 @@ async function main(): Promise<void> {
   // log): the configuration is read again with the port actually bound.
   const config = initial.port === 0 ? readConfig((server.address() as AddressInfo).port) : initial;
   const logger = createLogger({ level: config.logLevel });
-  const database = await createDb(config);
-  if (database.kind === 'pglite') {
-    await migrateToLatest(database.db, config.database.schema);
-  } else if (!(await isMigrationCurrent(database.db, config.database.schema))) {
-    logger.fatal('the database schema is not up to date: run `npm run migrate` first');
-    await database.close();
-    process.exit(1);
-  }
+  const database = await openDatabase(config, logger);
   const redis = createRedis(config);
-  const app = await createServerApp({ config, database, redis, logger });
+  // The LISTEN connection behind the row caches, and the cleanup timer (compose/background.ts).
+  const background = startBackground(config, database.db, logger);
+  const app = await createServerApp({ config, database, redis, logger, caches: background.caches });
   // Embedded database: the CLI works through this process while it runs
   // (src/db/embedded-socket-server.ts); closed with the database.
   await database.serveLocalClients?.().then(
@@ -62,16 +84,7 @@ async function main(): Promise<void> {
     (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the CLI cannot reach the embedded database while the server runs'),
   );
   handle = app.callback();
-  // METRICS_PORT: /metrics on a listener of its own, for scrapers on a private network.
-  const metricsPort = config.operations.metricsPort;
-  // A worker's series go to the primary, which serves METRICS_PORT for all of them.
-  if (cluster.isWorker) shareMetricsWithPrimary(app.metrics.registry);
-  const metricsServer = metricsPort === undefined || cluster.isWorker ? undefined : createServer(createMetricsListener(app.metrics.registry));
-  if (metricsServer) {
-    metricsServer.listen(metricsPort, config.host);
-    await once(metricsServer, 'listening');
-    logger.info({ metricsPort: (metricsServer.address() as AddressInfo).port }, 'metrics listening');
-  }
+  const metricsServer = await listenForMetrics(config, app.metrics.registry, logger);
   logger.info({ issuer: config.issuer, port: config.port, database: database.kind, redis: Boolean(redis) }, `OpenID Provider listening; issuer ${config.issuer}`);
 
   let stopping = false;
@@ -82,12 +95,15 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, timeoutMs: config.operations.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
     app.beginShutdown();
+    background.stopTimers();
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     const outcome = await drainer.drain(config.operations.shutdownTimeoutMs);
     if (outcome === 'requests-cut') logger.warn('shutdown deadline reached: requests still running were cut');
     if (outcome === 'idle-closed') logger.info('shutdown deadline reached: idle keep-alive connections were closed');
+    // Then everything opened above, in reverse: Redis, the LISTEN connection, the SMTP transport, the pool.
     redis?.disconnect();
+    await background.close();
     await app.close();
     await database.close();
     logger.info('stopped');

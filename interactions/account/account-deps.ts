@@ -7,7 +7,7 @@ import type { AccountLifecycle } from '../../src/accounts/lifecycle/create-accou
 import type { SecondFactors } from '../../src/accounts/factors/second-factors.js';
 import type { SecondFactorThrottle } from '../../src/accounts/factors/second-factor-throttle.js';
 import type { AccountAppsService } from '../../src/clients/account-apps-service.js';
-import type { ConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
+import type { ConnectedAppsService } from '../../src/oidc/account-pages/connected-apps-service.js';
 import type { PageLocals, PageRenderer } from '../render-page.js';
 import type { OneTimeSecrets } from './one-time-secret.js';
 import type { PageView } from '../views-location.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CONSOLE_CLIENT_ID } from '../../src/oidc/account/account-console-client.js';
+import { ACCOUNT_CALLBACK_PATH, ACCOUNT_PAGES_CLIENT_ID } from '../../src/oidc/account-pages/account-pages-client.js';
 import { matchesSecret } from '../csrf.js';
 import { renderErrorPage } from '../render-page.js';
 import type { AccountPageDeps, SignedIn } from './account-deps.js';
@@ -41,8 +41,8 @@ function stateCookieOptions(deps: AccountPageDeps) {
 }
 
 /**
- * GET /account/sign-in: an authorization request for the account console
- * (response_type=none, see account-console-client.ts). `state` ties the
+ * GET /account/sign-in: an authorization request for the account pages' client
+ * (response_type=none, see account-pages-client.ts). `state` ties the
  * callback to this browser (RFC 6749 §10.12).
  */
 export function createStartSignIn(deps: AccountPageDeps): Middleware {
@@ -51,7 +51,7 @@ export function createStartSignIn(deps: AccountPageDeps): Middleware {
     if (deps.secureCookies) ctx.cookies.secure = true;
     ctx.cookies.set(STATE_COOKIE, `${state}.${returnPathOf(ctx.query.return)}`, { ...stateCookieOptions(deps), maxAge: 10 * 60 * 1000 });
     const query = new URLSearchParams({
-      client_id: ACCOUNT_CONSOLE_CLIENT_ID,
+      client_id: ACCOUNT_PAGES_CLIENT_ID,
       response_type: 'none',
       scope: 'openid',
       redirect_uri: `${deps.provider.issuer}${ACCOUNT_CALLBACK_PATH}`,

@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
-import { ACCOUNT_CALLBACK_PATH } from '../../src/oidc/account/account-console-client.js';
+import { ACCOUNT_CALLBACK_PATH } from '../../src/oidc/account-pages/account-pages-client.js';
 import type { AccountPageDeps } from './account-deps.js';
 import { createSignInCallback, createStartSignIn, requireSignedIn, SIGN_IN_PATH } from './account-session.js';
 import { createConfirmRevoke, createRevokeConnectedApp, createShowConnectedApps } from './connected-apps.js';

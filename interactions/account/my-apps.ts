@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { APP_KINDS, describeAppProblems, ownsApp, type AppKind } from '../../src/clients/account-apps-service.js';
 import type { ClientSummary } from '../../src/clients/client-service.js';
 import { parseRedirectUriList } from '../../src/clients/redirect-uri-policy.js';
-import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../src/oidc/account/account-console-client.js';
+import { ACCOUNT_PAGES_CLIENT_ID } from '../../src/oidc/account-pages/account-pages-client.js';
 import { renderErrorPage } from '../render-page.js';
 import { formatDate, paramOf, recordAccountChange, renderAccountPage, signedInOf, type AccountPageDeps } from './account-deps.js';
 
@@ -33,12 +33,12 @@ function appView(client: ClientSummary) {
 /**
  * GET /account/apps: the person's own apps; staff and superusers also see
  * every other client, in a list of its own. The account area's built-in
- * client (account-console-client.ts) is part of the server, not an app.
+ * client (account-pages-client.ts) is part of the server, not an app.
  */
 export function createListApps(deps: AccountPageDeps): Middleware {
   return async (ctx) => {
     const { user } = signedInOf(ctx);
-    const clients = (await deps.apps.list(user)).filter((client) => client.clientId !== ACCOUNT_CONSOLE_CLIENT_ID);
+    const clients = (await deps.apps.list(user)).filter((client) => client.clientId !== ACCOUNT_PAGES_CLIENT_ID);
     await renderAccountPage(ctx, deps, 'account-apps', 'apps', {
       title: 'My apps',
       notice: ctx.query.done === 'deleted' ? 'The app was deleted. Everything issued to it stopped working.' : undefined,

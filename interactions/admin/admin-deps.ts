@@ -8,7 +8,7 @@ import type { AuditTrail } from '../../src/audit/audit-trail.js';
 import { withAccountAudit, type AuditOrigin } from '../../src/audit/audited-account-service.js';
 import { withClientAudit } from '../../src/audit/audited-client-service.js';
 import type { ClientService } from '../../src/clients/client-service.js';
-import type { ConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
+import type { ConnectedAppsService } from '../../src/oidc/account-pages/connected-apps-service.js';
 import type { SigningKeyService } from '../../src/oidc/keys/signing-key-service.js';
 import type { OperatorSessions } from '../../src/oidc/sessions/operator-sessions-service.js';
 import type { OneTimeSecrets } from '../account/one-time-secret.js';

@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { ClientSummary } from '../../src/clients/client-service.js';
-import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../src/oidc/account/account-console-client.js';
+import { ACCOUNT_PAGES_CLIENT_ID } from '../../src/oidc/account-pages/account-pages-client.js';
 import { paramOf } from '../account/account-deps.js';
 import { renderErrorPage } from '../render-page.js';
 import { formatDateTime, operatorOf, renderAdminPage, type AdminPageDeps } from './admin-deps.js';
@@ -20,8 +20,8 @@ export async function findAppOr404(ctx: Context, deps: AdminPageDeps): Promise<C
 
 /** Why a client cannot be changed here, or undefined when it can. */
 export function readOnlyNote(client: ClientSummary): string | undefined {
-  if (client.clientId === ACCOUNT_CONSOLE_CLIENT_ID) {
-    return 'Built in: this is the account pages’ own sign-in client (src/oidc/account/account-console-client.ts), derived from the issuer at every start. It cannot be changed.';
+  if (client.clientId === ACCOUNT_PAGES_CLIENT_ID) {
+    return 'Built in: this is the account pages’ own sign-in client (src/oidc/account-pages/account-pages-client.ts), derived from the issuer at every start. It cannot be changed.';
   }
   if (client.source === 'code') {
     return 'Defined in code: change it in src/clients/clients.config.ts and restart; the next start syncs it. It cannot be changed here.';

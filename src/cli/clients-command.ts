@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ClientNotFoundError, CodeClientError } from '../clients/client-errors.js';
 import { createClientService, type ClientService, type ClientSummary } from '../clients/client-service.js';
 import { parseRedirectUriList } from '../clients/redirect-uri-policy.js';
-import { ACCOUNT_CONSOLE_CLIENT_ID } from '../oidc/account/account-console-client.js';
+import { ACCOUNT_PAGES_CLIENT_ID } from '../oidc/account-pages/account-pages-client.js';
 import { KNOWN_SCOPES } from '../scopes/scope-catalog.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { withClientAudit } from '../audit/audited-client-service.js';
@@ -14,8 +14,8 @@ import { registerDemo } from './clients-demo-command.js';
 
 /** The account pages' own client is synced like a client in code, but no clients.config.ts lists it. */
 function explainBuiltIn(err: unknown): never {
-  if (err instanceof CodeClientError && err.clientId === ACCOUNT_CONSOLE_CLIENT_ID) {
-    throw new Error(`client "${ACCOUNT_CONSOLE_CLIENT_ID}" is built in: it is the account pages' own sign-in client (src/oidc/account/account-console-client.ts) and cannot be changed or deleted`);
+  if (err instanceof CodeClientError && err.clientId === ACCOUNT_PAGES_CLIENT_ID) {
+    throw new Error(`client "${ACCOUNT_PAGES_CLIENT_ID}" is built in: it is the account pages' own sign-in client (src/oidc/account-pages/account-pages-client.ts) and cannot be changed or deleted`);
   }
   throw err;
 }

@@ -2,127 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { envSchema, type ParsedEnv } from './config-schema.js';
 
-export interface Config {
-  readonly env: ParsedEnv['NODE_ENV'];
-  readonly port: number;
-  readonly host: string;
-  readonly issuer: string;
-  readonly database: {
-    readonly url: string | undefined;
-    readonly schema: string;
-    readonly poolSize: number;
-    readonly statementTimeoutMs: number;
-  };
-  readonly redis: { readonly keyPrefix: string };
-  readonly dataDir: string;
-  readonly keyEncryptionSecret: string | undefined;
-  readonly cookieKeys: readonly string[] | undefined;
-  readonly registrationToken: string | undefined;
-  readonly trustProxy: boolean;
-  readonly logLevel: ParsedEnv['LOG_LEVEL'];
-  readonly bcryptCost: number;
-  readonly ttl: {
-    readonly accessToken: number;
-    readonly authorizationCode: number;
-    readonly deviceCode: number;
-    readonly refreshToken: number;
-    readonly interaction: number;
-    readonly session: number;
-  };
-  readonly devicePollInterval: number;
-  /** Hardening: request limits per window (0 = off), login lockout, cleanup interval (0 = off). */
-  readonly rateLimit: {
-    readonly windowSeconds: number;
-    readonly tokenPerClient: number;
-    readonly tokenPerIp: number;
-    readonly deviceAuthorizationPerClient: number;
-    readonly deviceAuthorizationPerIp: number;
-    readonly registrationPerIp: number;
-    readonly introspectionPerClient: number;
-    readonly introspectionPerIp: number;
-    readonly loginPerIp: number;
-    /** Failed client authentications before a (client, address) pair, or an address, is blocked (0 = off). */
-    readonly authFailuresPerClientAndIp: number;
-    readonly authFailuresPerIp: number;
-    readonly authFailureWindowSeconds: number;
-    readonly authBlockSeconds: number;
-  };
-  readonly loginLockout: {
-    /** Failures per (account, address) pair before it locks (0 = off). */
-    readonly threshold: number;
-    readonly baseSeconds: number;
-    readonly maxSeconds: number;
-    readonly ipThreshold: number;
-    /** Failures per account, from anywhere, before it locks for every browser not known to it (0 = off). */
-    readonly accountThreshold: number;
-    readonly failureWindowSeconds: number;
-    /** Max age of the signed "known browser" cookie set at a successful sign-in. */
-    readonly knownBrowserSeconds: number;
-  };
-  readonly publicClientAccessTokenTtl: number;
-  readonly cleanupIntervalSeconds: number;
-  /** WORKERS: processes serving the port (node:cluster); `auto` resolved to the number of cores. */
-  readonly workers: number;
-  /** Audit trail: client-credentials issuance as rows (AUDIT_TOKEN_ISSUANCE), and retention in days (0 = keep everything). */
-  readonly audit: {
-    readonly tokenIssuance: boolean;
-    readonly retentionDays: number;
-  };
-  /** Operations: who may read /metrics, how long shutdown waits, which Redis topology. */
-  readonly operations: {
-    /** Bearer token for /metrics on the main port; unset and no metricsPort → /metrics not served. */
-    readonly metricsToken: string | undefined;
-    /** A separate listener (on HOST) serving only /metrics, without a token. */
-    readonly metricsPort: number | undefined;
-    readonly shutdownTimeoutMs: number;
-    /** With TRUST_PROXY: how many proxies append to X-Forwarded-For (the client address is read that far from the right). */
-    readonly trustProxyHops: number;
-    readonly redisTopology: RedisTopology;
-  };
-  /** Pages: product name, primary colour (hex) and logo (https) of the pages; unset → neutral defaults. */
-  readonly branding: {
-    readonly name: string | undefined;
-    readonly color: string | undefined;
-    readonly logoUrl: string | undefined;
-  };
-  /** Protocol policy: what clients may register and what ID tokens carry. */
-  readonly protocol: {
-    /** REDIRECT_URI_LOCALHOST: `allow` treats http://localhost like 127.0.0.1 and [::1]; `deny` refuses the name. */
-    readonly redirectUriLocalhost: 'allow' | 'deny';
-    /** REGISTRATION_ALLOW_PKCE_OPTIONAL: dynamic registration may set `pkce: optional` for a confidential client. */
-    readonly registrationAllowPkceOptional: boolean;
-    /** ID_TOKEN_CLAIMS: `scopes` puts granted scopes' claims in the ID token; `strict` only when no access token is issued (Core §5.4). */
-    readonly idTokenClaims: 'scopes' | 'strict';
-  };
-  /** Strong authentication: MFA_REQUIRED_ROLES, the roles that always need a second factor (default none). */
-  readonly mfa: {
-    readonly requiredRoles: readonly ('user' | 'staff' | 'superuser')[];
-  };
-  /**
-   * Account lifecycle by e-mail: password reset, address verification,
-   * invitations (SMTP_URL, MAIL_FROM, link lifetimes, how often links may be
-   * asked for per address and per account).
-   */
-  readonly mail: {
-    /** Unset: outside production each mail is written to the log; in production the mail features are off. */
-    readonly smtpUrl: string | undefined;
-    /** MAIL_FROM, else the product name at no-reply@<issuer host>. */
-    readonly from: string;
-    readonly linkTtlSeconds: number;
-    readonly invitationTtlSeconds: number;
-    readonly perIp: number;
-    readonly perAccount: number;
-    readonly windowSeconds: number;
-  };
-  /** SIGNUP: `open` (anyone), `invite-only` (only through an invitation), `off` (default). */
-  readonly signup: 'off' | 'open' | 'invite-only';
-  /**
-   * Reads a secret that a client definition names by its environment variable
-   * (clients in code never hold a literal secret). Read once at startup.
-   */
-  secretFromEnv(name: string): string | undefined;
-}
-
 /** Operations: one Redis deployment shape at a time (REDIS_URL, Sentinel or Cluster). */
 export type RedisTopology =
   | { readonly kind: 'none' }
@@ -192,6 +71,129 @@ function redisTopology(env: ParsedEnv): RedisTopology {
   return { kind: 'none' };
 }
 
+/** Hardening: request limits per window (0 = off) and the login lockout. */
+function limitSettings(env: ParsedEnv) {
+  return {
+    rateLimit: Object.freeze({
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      tokenPerClient: env.RATE_LIMIT_TOKEN_PER_CLIENT,
+      tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
+      deviceAuthorizationPerClient: env.RATE_LIMIT_DEVICE_AUTHORIZATION_PER_CLIENT,
+      deviceAuthorizationPerIp: env.RATE_LIMIT_DEVICE_AUTHORIZATION_PER_IP,
+      registrationPerIp: env.RATE_LIMIT_REGISTRATION_PER_IP,
+      introspectionPerClient: env.RATE_LIMIT_INTROSPECTION_PER_CLIENT,
+      introspectionPerIp: env.RATE_LIMIT_INTROSPECTION_PER_IP,
+      loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      // Failed client authentications before a (client, address) pair, or an address, is blocked (0 = off).
+      authFailuresPerClientAndIp: env.RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_AND_IP,
+      authFailuresPerIp: env.RATE_LIMIT_AUTH_FAILURES_PER_IP,
+      authFailureWindowSeconds: env.RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS,
+      authBlockSeconds: env.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+    }),
+    loginLockout: Object.freeze({
+      // Failures per (account, address) pair before it locks (0 = off).
+      threshold: env.LOGIN_LOCKOUT_THRESHOLD,
+      baseSeconds: env.LOGIN_LOCKOUT_BASE_SECONDS,
+      maxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
+      ipThreshold: env.LOGIN_LOCKOUT_IP_THRESHOLD,
+      // Failures per account, from anywhere, before it locks for every browser not known to it (0 = off).
+      accountThreshold: env.LOGIN_LOCKOUT_ACCOUNT_THRESHOLD,
+      failureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+      // Max age of the signed "known browser" cookie set at a successful sign-in.
+      knownBrowserSeconds: env.LOGIN_KNOWN_BROWSER_TTL,
+    }),
+  };
+}
+
+/** Pages, protocol policy, strong authentication, account mails, audit. */
+function featureSettings(env: ParsedEnv, issuer: string) {
+  return {
+    // Unset → neutral defaults (the issuer's host names the pages).
+    branding: Object.freeze({ name: env.BRAND_NAME, color: env.BRAND_COLOR, logoUrl: env.BRAND_LOGO_URL }),
+    protocol: Object.freeze({
+      redirectUriLocalhost: env.REDIRECT_URI_LOCALHOST,
+      registrationAllowPkceOptional: env.REGISTRATION_ALLOW_PKCE_OPTIONAL,
+      // `scopes` puts granted scopes' claims in the ID token; `strict` only when no access token is issued (Core §5.4).
+      idTokenClaims: env.ID_TOKEN_CLAIMS,
+    }),
+    mfa: Object.freeze({ requiredRoles: Object.freeze([...env.MFA_REQUIRED_ROLES]) }),
+    mail: Object.freeze({
+      // Unset: outside production each mail is written to the log; in production the mail features are off.
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM ?? defaultMailFrom(env.BRAND_NAME, issuer),
+      linkTtlSeconds: env.ACCOUNT_LINK_TTL,
+      invitationTtlSeconds: env.INVITATION_LINK_TTL,
+      perIp: env.RATE_LIMIT_MAIL_PER_IP,
+      perAccount: env.RATE_LIMIT_MAIL_PER_ACCOUNT,
+      windowSeconds: env.RATE_LIMIT_MAIL_WINDOW_SECONDS,
+    }),
+    signup: env.SIGNUP,
+    audit: Object.freeze({ tokenIssuance: env.AUDIT_TOKEN_ISSUANCE, retentionDays: env.AUDIT_RETENTION_DAYS }),
+  };
+}
+
+/**
+ * The settings, grouped, from the parsed variables: the one place each
+ * variable gets its name in the code. `Config` is this function's result
+ * type, so a setting is written in the schema (config-schema.ts) and here,
+ * nowhere else.
+ */
+function groupSettings(env: ParsedEnv, issuer: string, source: Record<string, string | undefined>) {
+  return Object.freeze({
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    issuer,
+    dataDir: path.resolve(env.DATA_DIR),
+    logLevel: env.LOG_LEVEL,
+    // WORKERS: processes serving the port (node:cluster); `auto` resolved to the number of cores.
+    workers: workerCount(env.WORKERS),
+    database: Object.freeze({
+      url: env.DATABASE_URL,
+      schema: env.DATABASE_SCHEMA,
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    }),
+    redis: Object.freeze({ keyPrefix: env.REDIS_KEY_PREFIX }),
+    keyEncryptionSecret: env.KEY_ENCRYPTION_SECRET,
+    cookieKeys: env.COOKIE_KEYS ? Object.freeze([...env.COOKIE_KEYS]) : undefined,
+    registrationToken: env.REGISTRATION_TOKEN,
+    bcryptCost: env.BCRYPT_COST,
+    ttl: Object.freeze({
+      accessToken: env.ACCESS_TOKEN_TTL,
+      authorizationCode: env.AUTHORIZATION_CODE_TTL,
+      deviceCode: env.DEVICE_CODE_TTL,
+      refreshToken: env.REFRESH_TOKEN_TTL,
+      interaction: env.INTERACTION_TTL,
+      session: env.SESSION_TTL,
+    }),
+    devicePollInterval: env.DEVICE_POLL_INTERVAL,
+    publicClientAccessTokenTtl: env.PUBLIC_CLIENT_ACCESS_TOKEN_TTL,
+    cleanupIntervalSeconds: env.CLEANUP_INTERVAL_SECONDS,
+    ...limitSettings(env),
+    // Operations: who may read /metrics, how long shutdown waits, proxies, which Redis topology.
+    operations: Object.freeze({
+      // Bearer token for /metrics on the main port; unset and no metricsPort → /metrics not served.
+      metricsToken: env.METRICS_TOKEN,
+      // A separate listener (on HOST) serving only /metrics, without a token.
+      metricsPort: env.METRICS_PORT,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      // TRUST_PROXY: honour X-Forwarded-*; TRUST_PROXY_HOPS: how many proxies append to
+      // X-Forwarded-For (the client address is read that far from the right).
+      trustProxy: env.TRUST_PROXY,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+      redisTopology: redisTopology(env),
+    }),
+    ...featureSettings(env, issuer),
+    // Reads a secret that a client definition names by its environment variable
+    // (clients in code never hold a literal secret). Read once at startup.
+    secretFromEnv: (name: string): string | undefined => source[name],
+  });
+}
+
+/** The frozen, typed configuration: what loadConfig returns. */
+export type Config = ReturnType<typeof groupSettings>;
+
 /**
  * Reads the environment once; the only place that looks at process.env.
  * `boundPort`: the port actually bound when PORT=0 asked for any free one;
@@ -213,86 +215,5 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (problems.length) throw new ConfigError(problems);
 
-  return Object.freeze({
-    env: env.NODE_ENV,
-    port: env.PORT,
-    host: env.HOST,
-    issuer,
-    database: Object.freeze({
-      url: env.DATABASE_URL,
-      schema: env.DATABASE_SCHEMA,
-      poolSize: env.DATABASE_POOL_SIZE,
-      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-    }),
-    redis: Object.freeze({ keyPrefix: env.REDIS_KEY_PREFIX }),
-    dataDir: path.resolve(env.DATA_DIR),
-    keyEncryptionSecret: env.KEY_ENCRYPTION_SECRET,
-    cookieKeys: env.COOKIE_KEYS ? Object.freeze([...env.COOKIE_KEYS]) : undefined,
-    registrationToken: env.REGISTRATION_TOKEN,
-    trustProxy: env.TRUST_PROXY,
-    logLevel: env.LOG_LEVEL,
-    bcryptCost: env.BCRYPT_COST,
-    ttl: Object.freeze({
-      accessToken: env.ACCESS_TOKEN_TTL,
-      authorizationCode: env.AUTHORIZATION_CODE_TTL,
-      deviceCode: env.DEVICE_CODE_TTL,
-      refreshToken: env.REFRESH_TOKEN_TTL,
-      interaction: env.INTERACTION_TTL,
-      session: env.SESSION_TTL,
-    }),
-    devicePollInterval: env.DEVICE_POLL_INTERVAL,
-    rateLimit: Object.freeze({
-      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
-      tokenPerClient: env.RATE_LIMIT_TOKEN_PER_CLIENT,
-      tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
-      deviceAuthorizationPerClient: env.RATE_LIMIT_DEVICE_AUTHORIZATION_PER_CLIENT,
-      deviceAuthorizationPerIp: env.RATE_LIMIT_DEVICE_AUTHORIZATION_PER_IP,
-      registrationPerIp: env.RATE_LIMIT_REGISTRATION_PER_IP,
-      introspectionPerClient: env.RATE_LIMIT_INTROSPECTION_PER_CLIENT,
-      introspectionPerIp: env.RATE_LIMIT_INTROSPECTION_PER_IP,
-      loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
-      authFailuresPerClientAndIp: env.RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_AND_IP,
-      authFailuresPerIp: env.RATE_LIMIT_AUTH_FAILURES_PER_IP,
-      authFailureWindowSeconds: env.RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS,
-      authBlockSeconds: env.RATE_LIMIT_AUTH_BLOCK_SECONDS,
-    }),
-    loginLockout: Object.freeze({
-      threshold: env.LOGIN_LOCKOUT_THRESHOLD,
-      baseSeconds: env.LOGIN_LOCKOUT_BASE_SECONDS,
-      maxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
-      ipThreshold: env.LOGIN_LOCKOUT_IP_THRESHOLD,
-      accountThreshold: env.LOGIN_LOCKOUT_ACCOUNT_THRESHOLD,
-      failureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
-      knownBrowserSeconds: env.LOGIN_KNOWN_BROWSER_TTL,
-    }),
-    publicClientAccessTokenTtl: env.PUBLIC_CLIENT_ACCESS_TOKEN_TTL,
-    cleanupIntervalSeconds: env.CLEANUP_INTERVAL_SECONDS,
-    workers: workerCount(env.WORKERS),
-    audit: Object.freeze({ tokenIssuance: env.AUDIT_TOKEN_ISSUANCE, retentionDays: env.AUDIT_RETENTION_DAYS }),
-    operations: Object.freeze({
-      metricsToken: env.METRICS_TOKEN,
-      metricsPort: env.METRICS_PORT,
-      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      trustProxyHops: env.TRUST_PROXY_HOPS,
-      redisTopology: redisTopology(env),
-    }),
-    branding: Object.freeze({ name: env.BRAND_NAME, color: env.BRAND_COLOR, logoUrl: env.BRAND_LOGO_URL }),
-    protocol: Object.freeze({
-      redirectUriLocalhost: env.REDIRECT_URI_LOCALHOST,
-      registrationAllowPkceOptional: env.REGISTRATION_ALLOW_PKCE_OPTIONAL,
-      idTokenClaims: env.ID_TOKEN_CLAIMS,
-    }),
-    mfa: Object.freeze({ requiredRoles: Object.freeze([...env.MFA_REQUIRED_ROLES]) }),
-    mail: Object.freeze({
-      smtpUrl: env.SMTP_URL,
-      from: env.MAIL_FROM ?? defaultMailFrom(env.BRAND_NAME, issuer),
-      linkTtlSeconds: env.ACCOUNT_LINK_TTL,
-      invitationTtlSeconds: env.INVITATION_LINK_TTL,
-      perIp: env.RATE_LIMIT_MAIL_PER_IP,
-      perAccount: env.RATE_LIMIT_MAIL_PER_ACCOUNT,
-      windowSeconds: env.RATE_LIMIT_MAIL_WINDOW_SECONDS,
-    }),
-    signup: env.SIGNUP,
-    secretFromEnv: (name: string) => blankAsUnset[name],
-  });
+  return groupSettings(env, issuer, blankAsUnset);
 }

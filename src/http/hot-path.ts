@@ -17,7 +17,7 @@ import type Provider from 'oidc-provider';
  * token, introspection, revocation, device authorization, registration, PAR,
  *                 backchannel: the rate limit (failed-authentication blocks;
  *                 no store round trip for a successful request).
- * token           the provider hooks of create-provider.ts that rewrite a
+ * token           the protocol rewriters (response-rewriters.ts) that rewrite a
  *                 finished token answer: replay revocation (holds a replay's
  *                 answer until its grant is revoked), unauthorized_client
  *                 (RFC 6749 §5.2) and device-flow slow_down (RFC 8628 §3.5).
@@ -35,7 +35,7 @@ import type Provider from 'oidc-provider';
 export interface HotPaths {
   /** Every JSON protocol endpoint of oidc-provider (its `routes`), where none of our pages or routers lives. */
   readonly protocol: ReadonlySet<string>;
-  /** The protocol endpoints none of create-provider.ts's completing middleware acts on. */
+  /** The protocol endpoints none of the protocol rewriters (response-rewriters.ts) acts on. */
   readonly withoutProviderHooks: ReadonlySet<string>;
   readonly revocation: string | undefined;
 }

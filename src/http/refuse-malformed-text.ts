@@ -31,8 +31,7 @@ const DESCRIPTION = 'the request contains characters that are not allowed (NUL, 
  * they are parsed (oidc-provider reads its own, lib/shared/selective_body.js),
  * and values that reach the database are checked there.
  */
-// TEMPORARY (issue 18): the argument is ignored until the composition root stops passing a page renderer.
-export function refuseMalformedText(_unused?: (ctx: import('koa').Context, out: { error: string; error_description: string }) => Promise<void>): Middleware {
+export function refuseMalformedText(): Middleware {
   return async (ctx, next) => {
     if (isAcceptableText(ctx.path) && isAcceptableText(ctx.querystring)) return next();
     throw new errors.InvalidRequest(DESCRIPTION);

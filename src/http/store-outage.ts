@@ -1,5 +1,4 @@
 import type { Middleware } from 'koa';
-import type Provider from 'oidc-provider';
 import { AppError } from './app-error.js';
 
 // Errors that mean "a store is unreachable", not "the code is wrong": socket
@@ -40,9 +39,7 @@ export function storeUnavailable(): AppError {
  * another status. That finished 500 is turned into the 503 here; an outage
  * thrown by our own routes reaches the error responder directly.
  */
-export function createStoreOutageMiddleware(provider?: Provider): Middleware {
-  // TEMPORARY (issue 18): until the composition root registers the listeners.
-  provider?.on('server_error', (ctx, err) => { ctx.state.providerError = err; });
+export function createStoreOutageMiddleware(): Middleware {
   return async (ctx, next) => {
     await next();
     if (ctx.status === 500 && isStoreOutage(ctx.state.providerError)) throw storeUnavailable();

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Registry } from 'prom-client';
+import { AppError } from '../http/app-error.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -19,11 +20,10 @@ export function createMetricsRoute(registry: Registry, token: string): Middlewar
     ctx.set('Cache-Control', 'no-store');
     const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
     if (!match || !timingSafeEqual(digest(match[1]), expected)) {
-      ctx.status = 401;
       // RFC 6750 §3: a missing token gets the challenge without an error code.
-      ctx.set('WWW-Authenticate', match ? 'Bearer realm="metrics", error="invalid_token"' : 'Bearer realm="metrics"');
-      ctx.body = { error: match ? 'invalid_token' : 'unauthorized', error_description: 'A valid metrics bearer token is required.' };
-      return undefined;
+      throw new AppError(401, match ? 'invalid_token' : 'unauthorized', 'A valid metrics bearer token is required.', {
+        headers: { 'WWW-Authenticate': match ? 'Bearer realm="metrics", error="invalid_token"' : 'Bearer realm="metrics"' },
+      });
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;

@@ -35,7 +35,7 @@ export function requestLogger(ctx: Context | undefined, fallback: Logger): Logge
  * child() serialises its bindings, which most requests (logging at warn, or
  * answered without a log line of their own) never need. A class, so the
  * getter sits on the prototype and template locals copied from ctx.state
- * (koa-views) do not carry the logger.
+ * (interactions/render-page.ts) do not carry the logger.
  */
 class RequestState {
   [key: string]: unknown;

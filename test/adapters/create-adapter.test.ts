@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createAdapterFactory } from '../../adapters/create-adapter.js';
-import { storageId } from '../../adapters/hashed-id.js';
+import { storageId } from '../../adapters/storage-id.js';
 import { storeFor } from '../../adapters/store-routing.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { plainTextCodec } from './sql-harness.js';

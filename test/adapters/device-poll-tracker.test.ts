@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createDevicePollTracker, type DevicePollTracker } from '../../adapters/device-poll-tracker.js';
-import { deviceCodeHandle, hashId, storageId } from '../../adapters/hashed-id.js';
+import { deviceCodeHandle, hashId, storageId } from '../../adapters/storage-id.js';
 import { createKyselyAdapterFactory } from '../../adapters/kysely-adapter.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { plainTextCodec } from './sql-harness.js';

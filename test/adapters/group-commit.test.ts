@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { createKyselyAdapterFactory } from '../../adapters/kysely-adapter.js';
-import { storageId } from '../../adapters/hashed-id.js';
+import { storageId } from '../../adapters/storage-id.js';
 import type { Database } from '../../src/db/schema.js';
 import { TEST_DATABASE_URL } from '../support/test-env.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { storageId, userCodeDigest } from '../../adapters/hashed-id.js';
+import { storageId, userCodeDigest } from '../../adapters/storage-id.js';
 import { createRedisAdapterFactory } from '../../adapters/redis-adapter.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { describeAdapterContract } from './adapter-contract.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { storageId } from '../../adapters/hashed-id.js';
+import { storageId } from '../../adapters/storage-id.js';
 import { createRedisAdapterFactory } from '../../adapters/redis-adapter.js';
 import type { ContractHarness } from './adapter-contract.js';
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ClientSecretCodec } from '../../adapters/adapter-types.js';
-import { storageId } from '../../adapters/hashed-id.js';
+import { storageId } from '../../adapters/storage-id.js';
 import { createKyselyAdapterFactory } from '../../adapters/kysely-adapter.js';
 import { MODEL_TABLES, type Database, type ModelName } from '../../src/db/schema.js';
 import { ACCOUNT_ID, CLIENT_ID, type ContractHarness } from './adapter-contract.js';

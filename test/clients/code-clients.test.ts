@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { ClientDefinitionInput } from '../../src/clients/client-definition.js';
 import { ClientConfigError } from '../../src/clients/sync-clients.js';
-import { createServerApp } from '../../src/http/create-server-app.js';
+import { createServerApp } from '../../src/compose/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createTestStores, describeOwnTables, type TestStores } from '../support/test-stores.js';

@@ -13,7 +13,7 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration from the environment', () => {
   it('starts on the embedded default with nothing set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', env: 'development', trustProxy: false });
+    expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', env: 'development', operations: { trustProxy: false } });
     expect(config.database.url).toBeUndefined();
     expect(config.operations.redisTopology).toEqual({ kind: 'none' });
     expect(config.ttl).toEqual({ accessToken: 3600, authorizationCode: 60, deviceCode: 600, refreshToken: 2592000, interaction: 3600, session: 1209600 });

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
-import { hashId } from '../../adapters/hashed-id.js';
+import { hashId } from '../../adapters/storage-id.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';

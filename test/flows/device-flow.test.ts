@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { hashId } from '../../adapters/hashed-id.js';
+import { hashId } from '../../adapters/storage-id.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 import { HttpBrowser, readForm } from '../support/http-browser.js';
 import { completeInteractions } from '../support/oidc-flow.js';

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import * as oidc from 'openid-client';
 import type { ClientDefinitionInput } from '../../src/clients/client-definition.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServerApp } from '../../src/http/create-server-app.js';
+import { createServerApp } from '../../src/compose/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { HttpBrowser } from '../support/http-browser.js';

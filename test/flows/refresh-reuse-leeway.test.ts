@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
-import { hashId } from '../../adapters/hashed-id.js';
+import { hashId } from '../../adapters/storage-id.js';
 import type { ClientDefinitionInput } from '../../src/clients/client-definition.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { HttpBrowser } from '../support/http-browser.js';

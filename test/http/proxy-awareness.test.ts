@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServerApp, type ServerApp } from '../../src/http/create-server-app.js';
+import { createServerApp, type ServerApp } from '../../src/compose/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { addTestClient } from '../support/test-server.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';

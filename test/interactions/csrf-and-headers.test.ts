@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createAccountSelfService } from '../../src/accounts/account-self-service.js';
 import { createAccountAppsService } from '../../src/clients/account-apps-service.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
+import { createConnectedAppsService } from '../../src/oidc/account-pages/connected-apps-service.js';
 import { KNOWN_SCOPES } from '../../src/scopes/scope-catalog.js';
 import { createInteractionRouter } from '../../interactions/create-interaction-router.js';
 import { createCsrfGuard } from '../../interactions/csrf.js';

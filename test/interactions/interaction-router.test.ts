@@ -5,7 +5,7 @@ import Provider from 'oidc-provider';
 import { createAccountSelfService } from '../../src/accounts/account-self-service.js';
 import { createAccountService, type AccountService } from '../../src/accounts/account-service.js';
 import { createAccountAppsService } from '../../src/clients/account-apps-service.js';
-import { createConnectedAppsService } from '../../src/oidc/account/connected-apps-service.js';
+import { createConnectedAppsService } from '../../src/oidc/account-pages/connected-apps-service.js';
 import { claimsByScope, OIDC_SCOPES } from '../../src/scopes/scope-catalog.js';
 import { createInteractionRouter } from '../../interactions/create-interaction-router.js';
 import { HttpBrowser, readForm } from '../support/http-browser.js';

@@ -6,7 +6,7 @@ import type { Cluster } from 'ioredis';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { createRedis } from '../../src/redis/create-redis.js';
 import { createRedisAdapterFactory } from '../../adapters/redis-adapter.js';
-import { storageId } from '../../adapters/hashed-id.js';
+import { storageId } from '../../adapters/storage-id.js';
 import { describeAdapterContract } from '../adapters/adapter-contract.js';
 import { startRedisServer, redisCli as cli } from '../support/redis-server.js';
 import { TEST_REDIS_URL, uniqueName } from '../support/test-env.js';

@@ -1,44 +1,23 @@
+import { CookieJar } from '../../bench/cookie-jar.js';
+
 /**
  * A tiny cookie-keeping HTTP user agent for driving the interaction pages by
  * form posts, the way a browser would, without following redirects blindly.
  */
 export class HttpBrowser {
-  // Keyed by name and path, as a browser keeps them: parallel interactions
-  // each have their own `_interaction` cookie under /interaction/<uid>.
-  private readonly cookies = new Map<string, { name: string; path: string; value: string }>();
+  private readonly cookies = new CookieJar();
 
   constructor(private readonly origin: string) {}
 
-  private remember(response: Response): void {
-    for (const header of response.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index).trim();
-      const value = pair.slice(index + 1).trim();
-      const path = /;\s*path=([^;]*)/i.exec(header)?.[1]?.trim() || '/';
-      const key = `${name}\u0000${path}`;
-      if (/expires=Thu, 01 Jan 1970/i.test(header) || value === '') this.cookies.delete(key);
-      else this.cookies.set(key, { name, path, value });
-    }
-  }
-
   /** Forgets a cookie under every path, as when it expires. */
   dropCookie(name: string): void {
-    for (const [key, cookie] of this.cookies) if (cookie.name === name) this.cookies.delete(key);
-  }
-
-  private cookieHeader(pathname: string): string {
-    // Longest path first, as browsers order them (RFC 6265 §5.4).
-    return [...this.cookies.values()]
-      .filter(({ path }) => pathname === path || pathname.startsWith(path.endsWith('/') ? path : `${path}/`))
-      .sort((a, b) => b.path.length - a.path.length)
-      .map(({ name, value }) => `${name}=${value}`).join('; ');
+    this.cookies.drop(name);
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url, this.origin);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
-    const cookie = target.origin === this.origin ? this.cookieHeader(target.pathname) : '';
+    const cookie = target.origin === this.origin ? this.cookies.header(target.pathname) : '';
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (init.form) {
@@ -46,7 +25,7 @@ export class HttpBrowser {
       body = new URLSearchParams(init.form).toString();
     }
     const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
-    if (target.origin === this.origin) this.remember(response);
+    if (target.origin === this.origin) this.cookies.remember(response);
     return response;
   }
 

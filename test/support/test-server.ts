@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServerApp, type ServerApp } from '../../src/http/create-server-app.js';
+import { startBackground } from '../../src/compose/background.js';
+import { createServerApp, type ServerApp } from '../../src/compose/create-server-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ClientDefinitionInput } from '../../src/clients/client-definition.js';
 import type { ResourceServerDefinitionInput } from '../../src/scopes/resource-server-definition.js';
@@ -35,7 +36,14 @@ export async function startTestServer(label: string, options: { kind?: StoreKind
   const config = loadConfig({ ...stores.env, ...options.env, ISSUER: issuer, PORT: String(port) });
   // A log destination (tests that read the logs) gets everything down to trace.
   const logger = options.logDestination ? createLogger({ level: 'trace', destination: options.logDestination }) : createLogger({ level: 'silent' });
-  const app = await createServerApp({ config, database: stores.handle, redis: stores.redis, logger, clients: options.clients, resourceServers: options.resourceServers });
+  // What main.ts opens beside the app: the LISTEN connection behind the row caches, the cleanup timer.
+  const background = startBackground(config, stores.handle.db, logger);
+  const app = await createServerApp({
+    config, database: stores.handle, redis: stores.redis, logger, caches: background.caches, clients: options.clients, resourceServers: options.resourceServers,
+  }).catch(async (err: unknown) => {
+    await background.close();
+    throw err;
+  });
   server.on('request', app.callback());
   return {
     issuer,
@@ -45,6 +53,7 @@ export async function startTestServer(label: string, options: { kind?: StoreKind
     async close({ keepStores = false } = {}) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => { server.close(() => resolve()); });
+      await background.close();
       await app.close();
       if (!keepStores) await stores.cleanup();
     },

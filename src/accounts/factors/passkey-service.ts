@@ -8,6 +8,7 @@ import type { Database } from '../../db/schema.js';
 import { passkeyMethods, type AuthenticationMethod } from './authentication-methods.js';
 import * as passkeys from './passkeys-repository.js';
 import type { RelyingParty } from './relying-party.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 
 export interface Passkey {
   id: string;
@@ -79,7 +80,7 @@ export function createPasskeyService(db: Kysely<Database>, relyingParty: Relying
         transports: credential.transports ?? [], deviceType: credentialDeviceType, backedUp: credentialBackedUp,
       }).catch((err: unknown) => {
         // The credential is already registered (to this or another account).
-        if ((err as { code?: unknown }).code === '23505') return undefined;
+        if (isUniqueViolation(err)) return undefined;
         throw err;
       });
       return row ? { passkey: toPasskey(row), methods: passkeyMethods({ deviceType: credentialDeviceType, userVerified }) } : undefined;

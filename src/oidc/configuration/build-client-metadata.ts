@@ -4,7 +4,7 @@ import {
   type ApplicationType, type RedirectUriRules,
 } from '../../clients/redirect-uri-policy.js';
 import { isImplicitResponseType, isOrigin } from '../../clients/client-metadata.js';
-import { ACCOUNT_CONSOLE_CLIENT_ID } from '../account/account-console-client.js';
+import { ACCOUNT_PAGES_CLIENT_ID } from '../account-pages/account-pages-client.js';
 import { isRegistrationRoute } from '../registration/registration-routes.js';
 import { findUnstorableText } from '../../db/storable-text.js';
 
@@ -111,10 +111,10 @@ function checkClient(metadata: Metadata, selfService: boolean, policy: ClientMet
   const unstorable = findUnstorableText(metadata);
   if (unstorable) invalid(`${unstorable} contains characters that are not allowed (control characters or invalid Unicode)`);
   if (selfService) inferNativeApplication(metadata);
-  // The account console's redirect URI is the issuer's own /account/callback
-  // (oidc/account/), so the policy for third-party URIs does not apply; it
+  // The account pages' client's redirect URI is the issuer's own /account/callback
+  // (oidc/account-pages/), so the policy for third-party URIs does not apply; it
   // would refuse the default http://localhost issuer under REDIRECT_URI_LOCALHOST=deny.
-  if (metadata.client_id !== ACCOUNT_CONSOLE_CLIENT_ID) checkRedirects(metadata, policy.redirectRules);
+  if (metadata.client_id !== ACCOUNT_PAGES_CLIENT_ID) checkRedirects(metadata, policy.redirectRules);
   const responseTypes = (metadata.response_types as string[] | undefined) ?? [];
   if (responseTypes.some(isImplicitResponseType) && metadata.implicit_allowed !== true) {
     invalid('response_types: implicit response types are not offered (RFC 9700 §2.1.2); use code');

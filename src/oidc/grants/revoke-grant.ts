@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
  * revocation oidc-provider performs for a replay it detects itself
  * (lib/helpers/revoke.js, not exported); used for a replay lost inside the
  * adapter (listeners/replay.ts, RFC 6749 §4.1.2, RFC 9700 §4.14.2) and when a
- * person disconnects an app on the account pages (oidc/account/).
+ * person disconnects an app on the account pages (oidc/account-pages/).
  */
 export async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
   await Promise.all([

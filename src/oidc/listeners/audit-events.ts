@@ -72,17 +72,3 @@ export function createAuditEvents(audit: AuditLog, options: AuditListenerOptions
   };
 }
 
-// TEMPORARY (issue 18): the old entry points, until the composition root calls register-listeners.ts.
-export { createRevocationAuditMiddleware } from './revocation-audit.js';
-export function listenAuditEvents(provider: import('oidc-provider').default, audit: AuditLog, options: AuditListenerOptions = {}): void {
-  const events = createAuditEvents(audit, options);
-  provider.on('grant.success', (ctx) => events.grantSuccess(ctx));
-  provider.on('grant.revoked', (ctx, grantId) => events.grantRevoked(ctx, grantId));
-  provider.on('grant.error', (ctx, error) => { const replay = replayOf(ctx, error); if (replay) events.replay(ctx, replay); });
-  provider.on('end_session.success', (ctx) => events.endSession(ctx));
-  const emitter = provider as unknown as { on(name: string, listener: (ctx: OidcContext, client: { clientId: string }) => void): void };
-  emitter.on('registration_create.success', (ctx, client) => events.registration('client.created', ctx, client.clientId));
-  emitter.on('registration_update.success', (ctx, client) => events.registration('client.changed', ctx, client.clientId));
-  emitter.on('registration_delete.success', (ctx, client) => events.registration('client.deleted', ctx, client.clientId));
-}
-import { replayOf } from './replay.js';

@@ -22,10 +22,3 @@ export function createGrantMetrics(metrics: Pick<Metrics, 'tokensIssued' | 'refr
   };
 }
 
-// TEMPORARY (issue 18): the old entry point, until the composition root calls register-listeners.ts.
-export function listenGrantMetrics(provider: import('oidc-provider').default, metrics: Pick<Metrics, 'tokensIssued' | 'refreshTokenReuse'>): void {
-  const counts = createGrantMetrics(metrics);
-  provider.on('grant.success', (ctx) => counts.grantSuccess(ctx));
-  provider.on('grant.error', (ctx, error) => { const replay = replayOf(ctx, error); if (replay) counts.replay(replay); });
-}
-import { replayOf } from './replay.js';

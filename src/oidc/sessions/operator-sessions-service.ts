@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { revokeAccountEntities } from '../../../adapters/revoke-entities.js';
-import { storageId } from '../../../adapters/hashed-id.js';
+import { storageId } from '../../../adapters/storage-id.js';
 import { prepareBackChannelLogouts, sendBackChannelLogouts, type LogoutDelivery, type OperatorLogoutDeps } from '../back-channel-logout/operator-logout.js';
 import * as sessions from './operator-sessions-repository.js';
 
 /** A live sign-in session, as an operator sees it (no cookie value, no token). */
 export interface SessionSummary {
-  /** The stored id (a hash of the cookie value, adapters/hashed-id.ts): names the session, opens nothing. */
+  /** The stored id (a hash of the cookie value, adapters/storage-id.ts): names the session, opens nothing. */
   id: string;
   accountId: string;
   username: string | null;

@@ -12,12 +12,12 @@ import type { ValidatedClient } from '../../clients/sync-clients.js';
  * issuer and synced with the clients in code at every boot (its grants need a
  * clients row), never edited by anyone.
  */
-export const ACCOUNT_CONSOLE_CLIENT_ID = 'account-console';
+export const ACCOUNT_PAGES_CLIENT_ID = 'account-console';
 export const ACCOUNT_CALLBACK_PATH = '/account/callback';
 
-export function accountConsoleClient(issuer: string, productName: string | undefined): ValidatedClient {
+export function accountPagesClient(issuer: string, productName: string | undefined): ValidatedClient {
   const definition = clientDefinitionSchema.parse({
-    clientId: ACCOUNT_CONSOLE_CLIENT_ID,
+    clientId: ACCOUNT_PAGES_CLIENT_ID,
     name: productName ? `${productName} account` : 'Your account',
     type: 'public',
     applicationType: 'web',

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { storageId } from '../../../adapters/hashed-id.js';
+import { storageId } from '../../../adapters/storage-id.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -28,7 +28,7 @@ export async function listGrantRowsByAccount(db: Executor, accountId: string): P
 
 /**
  * Signs an account out everywhere but the given session (its cookie value,
- * stored hashed like every credential id, see adapters/hashed-id.ts).
+ * stored hashed like every credential id, see adapters/storage-id.ts).
  */
 export async function deleteOtherSessions(db: Executor, accountId: string, keepSessionId: string | undefined): Promise<number> {
   let query = db.deleteFrom('oidc_sessions').where('account_id', '=', accountId);

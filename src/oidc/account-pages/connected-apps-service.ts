@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { Database } from '../../db/schema.js';
 import { revokeGrant } from '../grants/revoke-grant.js';
-import { ACCOUNT_CONSOLE_CLIENT_ID } from './account-console-client.js';
+import { ACCOUNT_PAGES_CLIENT_ID } from './account-pages-client.js';
 import { deleteOtherSessions, listGrantRowsByAccount, type GrantRow } from './account-grants-repository.js';
 
 /**
@@ -40,7 +40,7 @@ export function createConnectedAppsService({ db, provider }: { db: Kysely<Databa
   return {
     async list(accountId) {
       // The account area's own sign-in is not an app the person connected.
-      const rows = (await listGrantRowsByAccount(db, accountId)).filter((row) => row.clientId && row.clientId !== ACCOUNT_CONSOLE_CLIENT_ID);
+      const rows = (await listGrantRowsByAccount(db, accountId)).filter((row) => row.clientId && row.clientId !== ACCOUNT_PAGES_CLIENT_ID);
       const byClient = new Map<string, GrantRow[]>();
       for (const row of rows) byClient.set(row.clientId!, [...(byClient.get(row.clientId!) ?? []), row]);
       return Promise.all([...byClient].map(async ([clientId, grants]) => {

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
 import type { SecondFactors } from '../accounts/factors/second-factors.js';
 import type { AccountLifecycle } from '../accounts/lifecycle/create-account-lifecycle.js';
@@ -8,7 +7,7 @@ import { createAuditTrail } from '../audit/audit-trail.js';
 import type { ClientService } from '../clients/client-service.js';
 import type { Config } from '../config/load-config.js';
 import type { Database } from '../db/schema.js';
-import { createConnectedAppsService } from '../oidc/account/connected-apps-service.js';
+import type { ConnectedAppsService } from '../oidc/account-pages/connected-apps-service.js';
 import type { PrivateJwk } from '../oidc/keys/load-signing-keys.js';
 import { retiredKeyGraceSeconds } from '../oidc/keys/rotate-signing-keys.js';
 import type { SecretBox } from '../oidc/keys/secret-box.js';
@@ -19,7 +18,6 @@ import type { AdminServices } from '../../interactions/admin/admin-deps.js';
 export interface OperatorServicesDeps {
   db: Kysely<Database>;
   config: Config;
-  provider: Provider;
   accounts: AccountService;
   clients: ClientService;
   audit: AuditLog;
@@ -29,6 +27,8 @@ export interface OperatorServicesDeps {
   signingKeys: readonly PrivateJwk[];
   /** Account mails: the console sends password-reset links through it when mail is on. */
   lifecycle?: AccountLifecycle;
+  /** The account pages' view of a person's apps, shared with the console. */
+  connected: ConnectedAppsService;
 }
 
 /** The operator console's services: the same ones (and rules) the CLI uses, on the server's own pools. */
@@ -37,7 +37,7 @@ export function createOperatorServices(deps: OperatorServicesDeps): AdminService
   return {
     accounts: deps.accounts,
     clients: deps.clients,
-    connected: createConnectedAppsService({ db, provider: deps.provider }),
+    connected: deps.connected,
     sessions: createOperatorSessions({ db, logout: { issuer: config.issuer, loadKeys: async () => deps.signingKeys } }),
     trail: createAuditTrail({ db }),
     keys: createSigningKeyService({ db, box: deps.box, graceSeconds: retiredKeyGraceSeconds(config) }),

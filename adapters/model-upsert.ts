@@ -1,16 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, ModelTableName } from '../src/db/schema.js';
+import type { Database, ModelKeyColumns, ModelTableName } from '../src/db/schema.js';
 import { isUniqueViolation } from '../src/db/unique-violation.js';
 import { prepareQuery, slot, type PreparedQuery, type QueryRunner } from './prepared-query.js';
 
 /** One entity as the oidc_* tables store it; the payload is JSON text, serialised once. */
-export interface ModelRow {
-  id: string;
-  grant_id: string | null;
-  uid: string | null;
-  user_code: string | null;
-  client_id: string | null;
-  account_id: string | null;
+export interface ModelRow extends ModelKeyColumns {
   payload: string;
   /** Seconds from now; NULL: no expiry. */
   expires_in: number | null;

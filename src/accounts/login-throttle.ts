@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/load-config.js';
 import { createLimiter } from '../redis/create-limiter.js';
+import { createFailureLock, secondsOf } from './failure-lock.js';
 
 /** Which lock refused: one account from one address, one address, one account everywhere, or too many posts. */
 export type LockScope = 'account_ip' | 'ip' | 'account' | 'posts';
@@ -32,24 +33,7 @@ function accountKey(username: string): string {
   return createHash('sha256').update(username.trim().toLowerCase()).digest('base64url');
 }
 
-function secondsOf(res: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-}
-
-/** How long the n-th failure past the threshold locks: base · 2^(n-1), capped. */
-export function lockSeconds(failuresPastThreshold: number, baseSeconds: number, maxSeconds: number): number {
-  const exponent = Math.min(Math.max(failuresPastThreshold - 1, 0), 30);
-  return Math.min(baseSeconds * 2 ** exponent, maxSeconds);
-}
-
 type Scope = Exclude<LockScope, 'posts'>;
-
-interface Dimension {
-  scope: Scope;
-  threshold: number;
-  failures: RateLimiterAbstract;
-  locks: RateLimiterAbstract;
-}
 
 function keysOf(attempt: LoginAttempt): Record<Scope, string> {
   const account = accountKey(attempt.username);
@@ -86,34 +70,13 @@ async function applicable(waits: Array<[Scope, number]>, isKnownBrowser: KnownBr
 export function createLoginThrottle(config: Config, redis: RedisClient | undefined): LoginThrottle {
   const { loginLockout: policy, rateLimit } = config;
   const prefix = `${config.redis.keyPrefix}login`;
-  const dimension = (scope: Scope, threshold: number): Dimension => ({
-    scope,
-    threshold,
-    failures: createLimiter(redis, { keyPrefix: `${prefix}:fail:${scope}`, points: 1_000_000, durationSeconds: policy.failureWindowSeconds }),
-    // A lock is a key blocked for its duration (`block` stores points + 1 consumed).
-    locks: createLimiter(redis, { keyPrefix: `${prefix}:lock:${scope}`, points: 1, durationSeconds: policy.maxSeconds }),
-  });
-  const dimensions = [
-    dimension('account_ip', policy.threshold),
-    dimension('ip', policy.ipThreshold),
-    dimension('account', policy.accountThreshold),
-  ].filter((entry) => entry.threshold > 0);
+  const thresholds: Array<[Scope, number]> = [['account_ip', policy.threshold], ['ip', policy.ipThreshold], ['account', policy.accountThreshold]];
+  const dimensions = thresholds
+    .filter(([, threshold]) => threshold > 0)
+    .map(([scope, threshold]) => createFailureLock(redis, prefix, scope, threshold, policy));
   const posts = rateLimit.loginPerIp > 0
     ? createLimiter(redis, { keyPrefix: `${prefix}:posts:ip`, points: rateLimit.loginPerIp, durationSeconds: rateLimit.windowSeconds })
     : undefined;
-
-  async function lockedFor(entry: Dimension, key: string): Promise<[Scope, number]> {
-    const res = await entry.locks.get(key).catch(() => null);
-    return [entry.scope, res && res.consumedPoints > 1 ? secondsOf(res) : 0];
-  }
-
-  async function lockIfNeeded(entry: Dimension, key: string): Promise<[Scope, number]> {
-    const res = await entry.failures.consume(key).catch((err: unknown) => (err instanceof RateLimiterRes ? err : null));
-    if (!res || res.consumedPoints < entry.threshold) return [entry.scope, 0];
-    const seconds = lockSeconds(res.consumedPoints - entry.threshold + 1, policy.baseSeconds, policy.maxSeconds);
-    await entry.locks.block(key, seconds).catch(() => undefined);
-    return [entry.scope, seconds];
-  }
 
   return {
     knownBrowserSeconds: policy.knownBrowserSeconds,
@@ -124,19 +87,17 @@ export function createLoginThrottle(config: Config, redis: RedisClient | undefin
       }
       const keys = keysOf(attempt);
       // The look-ups go out together: one round trip (ioredis pipelines them).
-      return applicable(await Promise.all(dimensions.map((entry) => lockedFor(entry, keys[entry.scope]))), isKnownBrowser);
+      return applicable(await Promise.all(dimensions.map((entry) => entry.lockedFor(keys[entry.scope]))), isKnownBrowser);
     },
     async recordFailure(attempt, isKnownBrowser) {
       const keys = keysOf(attempt);
-      return applicable(await Promise.all(dimensions.map((entry) => lockIfNeeded(entry, keys[entry.scope]))), isKnownBrowser);
+      return applicable(await Promise.all(dimensions.map((entry) => entry.recordFailure(keys[entry.scope]))), isKnownBrowser);
     },
     async recordSuccess(attempt) {
       // Only the pair: clearing the address or the account would let an attacker
       // who owns some account reset their own budget, or a victim's sign-in hand a
       // distributed attack a fresh one.
-      const pair = dimensions.find((entry) => entry.scope === 'account_ip');
-      const key = keysOf(attempt).account_ip;
-      if (pair) await Promise.all([pair.failures.delete(key), pair.locks.delete(key)]).catch(() => undefined);
+      await dimensions.find((entry) => entry.scope === 'account_ip')?.clear(keysOf(attempt).account_ip);
     },
   };
 }

@@ -7,7 +7,6 @@ import { withAccountAudit } from '../audit/audited-account-service.js';
 import { createLogger } from '../observability/logger.js';
 import { readSecretFromStdin, withDatabase, type CliContext } from './cli-context.js';
 import { printResult, printTable, withJsonOption, type OutputOptions } from './cli-output.js';
-import { withBackChannelLogout } from './back-channel-logout-step.js';
 import { registerUsersUpdateCommand } from './users-update-command.js';
 import { registerUsersMfaCommand } from './users-mfa-command.js';
 import { mailVerificationLink, registerUsersMailCommands } from './users-mail-command.js';
@@ -135,7 +134,10 @@ export function registerUsersCommand(program: Command): void {
   registerUsersMailCommands(users, { resolveUser, parseRole });
   registerUsersMfaCommand(users, { resolveUser });
 
-  // Ending the sessions tells every relying party with a backchannel_logout_uri (back-channel-logout-step.ts).
+  // Ending the sessions tells every relying party with a backchannel_logout_uri (back-channel-logout-step.ts,
+  // loaded by the two commands that end sessions: it brings the token signer).
+  const withBackChannelLogout: typeof import('./back-channel-logout-step.js').withBackChannelLogout = async (...args) =>
+    (await import('./back-channel-logout-step.js')).withBackChannelLogout(...args);
   registerChange(users, 'disable', 'disable a user: signs them out and revokes their tokens at once', async (accounts, user, context) =>
     withBackChannelLogout(context, user.id, async () =>
       `disabled ${(await accounts.setActive(user.id, false)).username}; their sessions, grants and tokens are revoked`));

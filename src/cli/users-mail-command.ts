@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createAccountService, type AccountService, type User } from '../accounts/account-service.js';
 import type { AccountLifecycle } from '../accounts/lifecycle/create-account-lifecycle.js';
-import { createLifecycleFromConfig } from '../accounts/lifecycle/lifecycle-from-config.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { ROLES, type Role } from '../db/schema.js';
 import { createLogger } from '../observability/logger.js';
@@ -18,6 +17,8 @@ async function withLifecycle<T>(context: CliContext, run: (lifecycle: AccountLif
   const { config, database } = context;
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
   const accounts = createAccountService({ db: database.db, bcryptCost: config.bcryptCost });
+  // Loaded here, not at the top: the mailer and its templates are for the few commands that mail.
+  const { createLifecycleFromConfig } = await import('../accounts/lifecycle/lifecycle-from-config.js');
   const built = createLifecycleFromConfig(config, { db: database.db, accounts, redis: undefined, logger, audit: createAuditLog({ db: database.db, logger }) });
   try {
     return await run(built.lifecycle, accounts);

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { createAccountService, type AccountService, type User } from '../accounts/account-service.js';
-import { relyingPartyOf } from '../accounts/factors/relying-party.js';
-import { createSecondFactors, type FactorOverview, type SecondFactors } from '../accounts/factors/second-factors.js';
+import type { FactorOverview, SecondFactors } from '../accounts/factors/second-factors.js';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { createLogger } from '../observability/logger.js';
-import { createSecretBox } from '../oidc/keys/secret-box.js';
 import { withDatabase } from './cli-context.js';
 
 export interface UsersMfaDeps {
@@ -18,7 +16,11 @@ interface MfaContext {
 }
 
 function withFactors(run: (context: MfaContext) => Promise<void>): Promise<void> {
-  return withDatabase(({ config, database }) => {
+  return withDatabase(async ({ config, database }) => {
+    // Loaded here, not at the top: the WebAuthn and TOTP libraries are for the `users mfa` commands alone.
+    const [{ createSecondFactors }, { relyingPartyOf }, { createSecretBox }] = await Promise.all([
+      import('../accounts/factors/second-factors.js'), import('../accounts/factors/relying-party.js'), import('../oidc/keys/secret-box.js'),
+    ]);
     const { db } = database;
     const name = config.branding.name ?? new URL(config.issuer).host;
     return run({

@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/load-config.js';
-import { createEmbeddedDb } from './create-embedded-db.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { PG_TYPES } from './pg-types.js';
 import type { Database } from './schema.js';
@@ -45,7 +44,13 @@ function createPostgres(config: Config): DatabaseHandle {
   };
 }
 
-/** Postgres when DATABASE_URL is set, otherwise PGlite stored in DATA_DIR. */
+/**
+ * Postgres when DATABASE_URL is set, otherwise PGlite stored in DATA_DIR.
+ * PGlite is loaded only when used: an installation on Postgres never pays
+ * for compiling its WebAssembly build at start.
+ */
 export async function createDb(config: Config, options: CreateDbOptions = {}): Promise<DatabaseHandle> {
-  return config.database.url ? createPostgres(config) : createEmbeddedDb(config, options.joinRunningServer === true);
+  if (config.database.url) return createPostgres(config);
+  const { createEmbeddedDb } = await import('./create-embedded-db.js');
+  return createEmbeddedDb(config, options.joinRunningServer === true);
 }

@@ -72,14 +72,18 @@ export interface ServerSecretsTable {
   updated_at: UpdatedAt;
 }
 
-/** One table per oidc-provider model: indexed columns beside the full payload. */
-export interface ModelTable {
+/** The columns an oidc-provider model is looked up by (the adapter's find, findByUid, findByUserCode, revokeByGrantId). */
+export interface ModelKeyColumns {
   id: string;
   grant_id: string | null;
   uid: string | null;
   user_code: string | null;
   client_id: string | null;
   account_id: string | null;
+}
+
+/** One table per oidc-provider model: indexed columns beside the full payload. */
+export interface ModelTable extends ModelKeyColumns {
   payload: JSONColumnType<Record<string, unknown>>;
   expires_at: NullableTimestamp;
   consumed_at: NullableTimestamp;

@@ -8,13 +8,13 @@ import { PROJECT_ROOT, startServerProcess, type ServerProcess } from '../support
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { waitFor } from '../support/wait-for.js';
 
-// A real server process and a real CLI process (each compiled by tsx on start).
+// A real server process and a real CLI process (bin/cli.mjs, as `npm run cli` runs it).
 
 const user = { username: 'first@example.com', password: 'a long first password' };
 
 /** The CLI as a running process whose output can be read while it waits for the browser. */
 function startCli(env: Record<string, string>, args: string[]): { child: ChildProcess; stdout(): string; stderr(): string; exited: Promise<number | null> } {
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cli.mjs'), ...args], {
     cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

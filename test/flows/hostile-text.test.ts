@@ -1,5 +1,5 @@
-import { connect } from 'node:net';
 import { HttpBrowser, readForm } from '../support/http-browser.js';
+import { rawHttp } from '../support/raw-http.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 
 // Issue 16 item 7: every text the server accepts — query, form, JSON, path,
@@ -64,22 +64,10 @@ function problems(label: string, result: Answer, shape: 'html' | 'json' | 'any',
   return found;
 }
 
-/** A request written byte by byte, for headers fetch will not send (NUL, raw invalid UTF-8). */
-function raw(port: number, request: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('raw request timed out')));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const [head = '', body = ''] = text.split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), type: /content-type: ([^\r\n]*)/i.exec(head)?.[1] ?? '', text: body });
-    });
-    // Not end(): a half-closed connection lets the server drop a response still being prepared.
-    socket.write(request);
-  });
+/** A raw request's status, content type and body. */
+async function raw(port: number, request: Buffer): Promise<Answer> {
+  const [head = '', body = ''] = (await rawHttp(port, request)).split('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), type: /content-type: ([^\r\n]*)/i.exec(head)?.[1] ?? '', text: body };
 }
 
 // Without Redis the short-lived models (interactions, pushed requests, device
@@ -323,7 +311,7 @@ describe.each([['postgres+redis'], ['postgres']] as const)('hostile text in ever
   });
 });
 
-/** The Cookie header HttpBrowser would send for a path (it keeps cookies privately; a GET through it refreshes them). */
+/** The Cookie header HttpBrowser would send for a path, query left off. */
 function cookieOf(browser: HttpBrowser, path: string): string {
-  return (browser as unknown as { cookieHeader(pathname: string): string }).cookieHeader(path.split('?')[0]!);
+  return browser.cookieHeader(path.split('?')[0]!);
 }

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { rawHttp } from '../support/raw-http.js';
 import { MODEL_TABLES } from '../../src/db/schema.js';
 import { addTestClient, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -59,19 +59,6 @@ function corpus(): Probe[] {
     { name: 'huge registration', method: 'POST', path: '/reg', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: Array(20_000).fill('https://x.example/cb') }) },
   );
   return probes;
-}
-
-/** A request written byte by byte, for what fetch refuses to send (CR/LF inside a header, raw invalid UTF-8). */
-function raw(port: number, request: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('raw request timed out')));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.end(request);
-  });
 }
 
 describe('hostile input against every public endpoint', () => {
@@ -136,7 +123,7 @@ describe('hostile input against every public endpoint', () => {
       'POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\nConnection: close\r\n\r\n0\r\n\r\n',
     ];
     for (const request of requests) {
-      const response = await raw(port, request);
+      const response = await rawHttp(port, request);
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
       expect({ request: request.toString().slice(0, 60), status: status < 500 }).toEqual({ request: request.toString().slice(0, 60), status: true });
       expect(response).not.toMatch(/^Set-Cookie:\s*evil/im);

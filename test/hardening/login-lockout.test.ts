@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as oidc from 'openid-client';
-import { lockSeconds } from '../../src/accounts/login-throttle.js';
+import { lockSeconds } from '../../src/accounts/failure-lock.js';
 import { createLimiter } from '../../src/redis/create-limiter.js';
 import { HttpBrowser, readForm } from '../support/http-browser.js';
 import { buildAuthorization, discover } from '../support/oidc-flow.js';

@@ -58,8 +58,8 @@ describe('the CLI while the server runs on the embedded database', () => {
     env = { NODE_ENV: 'test', DATA_DIR: dataDir, HOST: '127.0.0.1', BCRYPT_COST: '4', SHUTDOWN_TIMEOUT_MS: '2000' };
   });
   afterAll(async () => {
-    // SIGTERM, which tsx hands on to the server: a SIGKILL would stop only the
-    // tsx wrapper and leave the server holding DATA_DIR.
+    // SIGTERM: the server closes its database and its lock on DATA_DIR
+    // before the folder is removed.
     for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
     await Promise.all(servers.map((server) => server.exited));
     await rm(dataDir, { recursive: true, force: true });
@@ -99,7 +99,7 @@ describe('the CLI while the server runs on the embedded database', () => {
 
   it('refuses a second server on the same DATA_DIR with one line and a non-zero exit', async () => {
     const running = servers.find((server) => server.child.exitCode === null && server.child.signalCode === null) ?? await start();
-    const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

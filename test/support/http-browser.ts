@@ -14,6 +14,11 @@ export class HttpBrowser {
     this.cookies.drop(name);
   }
 
+  /** The Cookie header this browser would send for a path of its origin. */
+  cookieHeader(pathname: string): string {
+    return this.cookies.header(pathname);
+  }
+
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url, this.origin);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };

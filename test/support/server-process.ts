@@ -40,20 +40,21 @@ function reportedPort(out: string): number | undefined {
 }
 
 /**
- * Starts `command` (default: the real server, `tsx src/main.ts`) as a child
+ * Starts `command` (default: the real server, `node --import tsx src/main.ts`) as a child
  * process with exactly `env` (plus PATH and HOME) and PORT=0 unless `env`
  * names a port, logging at least at info (the port is read from the log), reads the port it bound from its log, and waits until GET
  * /healthz answers there. `timeoutMs` only bounds a broken start; a slow
  * machine just waits longer.
  */
 export async function startServerProcess(env: Record<string, string>, options: { command?: string[]; timeoutMs?: number } = {}): Promise<ServerProcess> {
-  const [file, ...args] = options.command ?? [path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), 'src/main.ts'];
+  const [file, ...args] = options.command ?? [process.execPath, '--import', 'tsx', 'src/main.ts'];
   const child = spawn(file, args, {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env, LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx runs the server as a grandchild, and a
-    // SIGKILL to tsx alone would leave the server running as an orphan.
+    // Its own process group: a command may start processes of its own (the
+    // tsx CLI, WORKERS=N), and a SIGKILL to the parent alone would leave them
+    // running as orphans.
     detached: true,
   });
   let out = '';

@@ -1,8 +1,6 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../config/load-config.js';
 import type { RedisClient } from '../../redis/redis-client.js';
-import { createLimiter } from '../../redis/create-limiter.js';
-import { lockSeconds } from '../login-throttle.js';
+import { createFailureLock } from '../failure-lock.js';
 
 export type SecondFactorVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; scope: 'account_ip' | 'account' };
 
@@ -20,15 +18,6 @@ export interface SecondFactorThrottle {
 
 type Scope = 'account_ip' | 'account';
 
-interface Dimension {
-  scope: Scope;
-  threshold: number;
-  failures: RateLimiterAbstract;
-  locks: RateLimiterAbstract;
-}
-
-const secondsOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-
 /**
  * The login lockout's attempt counting (login-throttle.ts: the same
  * thresholds, window and doubling lock) with counters of its own, for codes
@@ -40,13 +29,10 @@ const secondsOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNex
 export function createSecondFactorThrottle(config: Config, redis: RedisClient | undefined): SecondFactorThrottle {
   const policy = config.loginLockout;
   const prefix = `${config.redis.keyPrefix}mfa`;
-  const dimension = (scope: Scope, threshold: number): Dimension => ({
-    scope,
-    threshold,
-    failures: createLimiter(redis, { keyPrefix: `${prefix}:fail:${scope}`, points: 1_000_000, durationSeconds: policy.failureWindowSeconds }),
-    locks: createLimiter(redis, { keyPrefix: `${prefix}:lock:${scope}`, points: 1, durationSeconds: policy.maxSeconds }),
-  });
-  const dimensions = [dimension('account_ip', policy.threshold), dimension('account', policy.accountThreshold)].filter((entry) => entry.threshold > 0);
+  const thresholds: Array<[Scope, number]> = [['account_ip', policy.threshold], ['account', policy.accountThreshold]];
+  const dimensions = thresholds
+    .filter(([, threshold]) => threshold > 0)
+    .map(([scope, threshold]) => createFailureLock(redis, prefix, scope, threshold, policy));
   const keyOf = (scope: Scope, attempt: SecondFactorAttempt) => (scope === 'account' ? attempt.accountId : `${attempt.accountId}:${attempt.ip}`);
 
   function verdictOf(waits: Array<[Scope, number]>): SecondFactorVerdict {
@@ -54,27 +40,12 @@ export function createSecondFactorThrottle(config: Config, redis: RedisClient | 
     return longest ? { allowed: false, scope: longest[0], retryAfterSeconds: longest[1] } : { allowed: true };
   }
 
-  async function lockedFor(entry: Dimension, key: string): Promise<[Scope, number]> {
-    const res = await entry.locks.get(key).catch(() => null);
-    return [entry.scope, res && res.consumedPoints > 1 ? secondsOf(res) : 0];
-  }
-
-  async function lockIfNeeded(entry: Dimension, key: string): Promise<[Scope, number]> {
-    const res = await entry.failures.consume(key).catch((err: unknown) => (err instanceof RateLimiterRes ? err : null));
-    if (!res || res.consumedPoints < entry.threshold) return [entry.scope, 0];
-    const seconds = lockSeconds(res.consumedPoints - entry.threshold + 1, policy.baseSeconds, policy.maxSeconds);
-    await entry.locks.block(key, seconds).catch(() => undefined);
-    return [entry.scope, seconds];
-  }
-
   return {
-    check: async (attempt) => verdictOf(await Promise.all(dimensions.map((entry) => lockedFor(entry, keyOf(entry.scope, attempt))))),
-    recordFailure: async (attempt) => verdictOf(await Promise.all(dimensions.map((entry) => lockIfNeeded(entry, keyOf(entry.scope, attempt))))),
+    check: async (attempt) => verdictOf(await Promise.all(dimensions.map((entry) => entry.lockedFor(keyOf(entry.scope, attempt))))),
+    recordFailure: async (attempt) => verdictOf(await Promise.all(dimensions.map((entry) => entry.recordFailure(keyOf(entry.scope, attempt))))),
     async recordSuccess(attempt) {
       // Only the pair, as at login: a success must not hand a distributed attack a fresh account budget.
-      const pair = dimensions.find((entry) => entry.scope === 'account_ip');
-      const key = keyOf('account_ip', attempt);
-      if (pair) await Promise.all([pair.failures.delete(key), pair.locks.delete(key)]).catch(() => undefined);
+      await dimensions.find((entry) => entry.scope === 'account_ip')?.clear(keyOf('account_ip', attempt));
     },
   };
 }

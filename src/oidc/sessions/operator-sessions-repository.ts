@@ -3,17 +3,6 @@ import type { Database } from '../../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** A provider session as the operator console reads it: the stored (hashed) id, never the cookie value. */
-export interface SessionRow {
-  id: string;
-  accountId: string;
-  username: string | null;
-  payload: Record<string, unknown>;
-  createdAt: Date;
-  updatedAt: Date;
-  expiresAt: Date | null;
-}
-
 /** One grant of an app, with the person it was made for. */
 export interface AppGrantRow {
   id: string;
@@ -22,6 +11,11 @@ export interface AppGrantRow {
   payload: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A provider session as the operator console reads it: the stored (hashed) id, never the cookie value. */
+export interface SessionRow extends AppGrantRow {
+  expiresAt: Date | null;
 }
 
 const live = sql<boolean>`(s.expires_at is null or s.expires_at > now())`;

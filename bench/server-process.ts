@@ -122,7 +122,10 @@ export async function spawnServer({ label, entry, env, cpuProfileDir }: SpawnOpt
   // Workers inherit the flags (node:cluster forks with process.execArgv); default file names carry the pid.
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfileDir, label)}`] : [];
   const counter = ['--import', path.join(REPO_ROOT, 'bench', 'round-trip-counter.ts')];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...counter, path.join(REPO_ROOT, entry)], {
+  // Node flags for every server alike, ours and the baseline (some, such as
+  // --experimental-async-context-frame, are refused in NODE_OPTIONS).
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, '--import', 'tsx', ...counter, path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer, BENCH_COUNT_DETAIL: process.env.BENCH_COUNT_DETAIL ?? '' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

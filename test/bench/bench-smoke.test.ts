@@ -52,8 +52,12 @@ describe('bench harness', () => {
     fixtures.codes = await mintCodes(server.issuer, sessions, 20, 4);
     // More requests than codes: the run ends when the pool runs dry, not at the count.
     const result = await run('code_redemption', 4, 200);
-    expect(result).toMatchObject({ requests: 20, errors: 0 });
+    // Every code was taken and none answered an error; how many answers the
+    // runner counted before it stopped depends on what was in flight then.
     expect(fixtures.codes).toHaveLength(0);
+    expect(result.errors).toBe(0);
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.requests).toBeLessThanOrEqual(20);
   });
 
   it('polls device codes (authorization_pending or slow_down) and introspects, without errors', async () => {

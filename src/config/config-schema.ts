@@ -7,10 +7,11 @@ const duration = (name: string, fallback: number) =>
     .positive({ message: `${name} must be greater than zero` })
     .default(fallback);
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .default('false')
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const flagWords = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' });
+const isOn = (value: z.infer<typeof flagWords>) => value === 'true' || value === '1' || value === 'yes';
+const booleanFlag = flagWords.default('false').transform(isOn);
+/** A flag whose default depends on other settings: undefined when unset. */
+const optionalFlag = flagWords.optional().transform((value) => (value === undefined ? undefined : isOn(value)));
 
 const url = (protocols: string[]) =>
   z.string().refine((value) => {
@@ -117,6 +118,9 @@ export const envSchema = z.object({
   REDIRECT_URI_LOCALHOST: z.enum(['allow', 'deny'], { message: 'must be allow or deny' }).default('allow'),
   REGISTRATION_ALLOW_PKCE_OPTIONAL: booleanFlag,
   ID_TOKEN_CLAIMS: z.enum(['scopes', 'strict'], { message: 'must be scopes or strict' }).default('scopes'),
+  // POST at the authorization and end-session endpoints (OpenID Connect Core §3.1.2.1, RP-Initiated Logout §2);
+  // unset: on with an https ISSUER (load-config.ts).
+  HTTP_POST_METHODS: optionalFlag,
   // Strong authentication (issue 12): roles whose every sign-in needs a second factor.
   MFA_REQUIRED_ROLES: z.string()
     .transform((value) => [...new Set(value.split(',').map((role) => role.trim()).filter(Boolean))])

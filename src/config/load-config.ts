@@ -45,6 +45,14 @@ function productionProblems(env: ParsedEnv, issuer: string): string[] {
   return problems;
 }
 
+/**
+ * Whether the cookies are marked Secure: the server speaks plain HTTP, so
+ * only a request a trusted proxy marks as https (X-Forwarded-Proto) is secure.
+ */
+function securesCookies(env: ParsedEnv, issuer: string): boolean {
+  return issuer.startsWith('https:') && env.TRUST_PROXY;
+}
+
 function operationsProblems(env: ParsedEnv): string[] {
   const problems: string[] = [];
   const topologies = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -115,6 +123,10 @@ function featureSettings(env: ParsedEnv, issuer: string) {
       registrationAllowPkceOptional: env.REGISTRATION_ALLOW_PKCE_OPTIONAL,
       // `scopes` puts granted scopes' claims in the ID token; `strict` only when no access token is issued (Core §5.4).
       idTokenClaims: env.ID_TOKEN_CLAIMS,
+      // POST at /auth and /session/end, as Core §3.1.2.1 requires; the session cookie then goes
+      // SameSite=None (build-cookies.ts), which browsers accept only with Secure: so on by default
+      // where cookies are Secure (https issuer, TLS ended by a trusted proxy), off otherwise.
+      httpPostMethods: env.HTTP_POST_METHODS ?? securesCookies(env, issuer),
     }),
     mfa: Object.freeze({ requiredRoles: Object.freeze([...env.MFA_REQUIRED_ROLES]) }),
     mail: Object.freeze({
@@ -210,6 +222,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = { ...parsed.data, PORT: parsed.data.PORT === 0 && boundPort ? boundPort : parsed.data.PORT };
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   const problems = [...productionProblems(env, issuer), ...operationsProblems(env)];
+  // A SameSite=None cookie without Secure is dropped by browsers.
+  if (env.HTTP_POST_METHODS && !securesCookies(env, issuer)) {
+    problems.push('HTTP_POST_METHODS: needs an https ISSUER served through a TLS-terminating proxy with TRUST_PROXY=true (the session cookie becomes SameSite=None, which browsers accept only with Secure)');
+  }
   if (env.ISSUER && (new URL(issuer).search || new URL(issuer).hash)) {
     problems.push('ISSUER: must not contain a query or fragment (OpenID Connect Discovery §3)');
   }

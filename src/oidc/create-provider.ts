@@ -67,7 +67,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: deps.adapter as unknown as Configuration['adapter'],
     findAccount: deps.findAccount,
     jwks: { keys: deps.signingKeys as unknown as NonNullable<Configuration['jwks']>['keys'] },
-    cookies: buildCookies(deps.cookieKeys),
+    ...buildCookies(deps.cookieKeys, { httpPostMethods: config.protocol.httpPostMethods }),
     ttl: buildTtl(config),
     features: {
       ...buildFeatures(config, pages, createIntrospectionPolicy(deps.findAccount, deps.resourceServers)),

@@ -128,12 +128,13 @@ const registeredRedirectUri: PlanModule = {
 const postRequest: PlanModule = {
   name: 'oidcc-ensure-post-request-succeeds',
   async run(ctx, mode) {
-    // Differs from the suite: Core §3.1.2.1 says the authorization endpoint
-    // MUST support POST, but oidc-provider v9 offers it only with
-    // enableHttpPostMethods, which it allows only with SameSite=None session
-    // cookies (a cross-site form POST carries no Lax cookie). This server keeps
-    // its session cookie SameSite=Lax (build-cookies.ts), so POST /auth is not a
-    // route (404) and the module ends with the suite's warning
+    // Core §3.1.2.1 says the authorization endpoint MUST support POST;
+    // oidc-provider v9 offers it only with enableHttpPostMethods, which needs a
+    // SameSite=None session cookie (a cross-site form POST carries no Lax
+    // cookie), hence Secure: HTTP_POST_METHODS, on by default with an https
+    // issuer behind a trusted proxy (test/flows/http-post-methods.test.ts).
+    // These tests run on a loopback http issuer, where it is off: POST /auth
+    // is not a route (404) and the module ends with the suite's warning
     // ExpectRedirectUriHasBeenCalled. The same request by GET succeeds.
     const params = authorizationParams(mode);
     const response = await fetch(String(ctx.metadata.authorization_endpoint), {

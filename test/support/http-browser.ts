@@ -1,13 +1,24 @@
 import { CookieJar } from '../../bench/cookie-jar.js';
 
+/** A server behind a TLS-terminating proxy: the browser sees `origin`, the proxy adds `headers` and forwards to the listener. */
+export interface ProxiedOrigin {
+  origin: string;
+  headers: Record<string, string>;
+}
+
 /**
  * A tiny cookie-keeping HTTP user agent for driving the interaction pages by
  * form posts, the way a browser would, without following redirects blindly.
  */
 export class HttpBrowser {
   private readonly cookies = new CookieJar();
+  /** The origin this browser treats as the server's (its cookies, its redirects). */
+  private readonly origin: string;
 
-  constructor(private readonly origin: string) {}
+  /** `listener`: where requests go; `proxied`: the public origin in front of it, when there is one. */
+  constructor(private readonly listener: string, private readonly proxied?: ProxiedOrigin) {
+    this.origin = proxied?.origin ?? listener;
+  }
 
   /** Forgets a cookie under every path, as when it expires. */
   dropCookie(name: string): void {
@@ -29,8 +40,11 @@ export class HttpBrowser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
-    if (target.origin === this.origin) this.cookies.remember(response);
+    const own = target.origin === this.origin;
+    if (own && this.proxied) Object.assign(headers, this.proxied.headers);
+    const sent = own ? new URL(`${target.pathname}${target.search}`, this.listener) : target;
+    const response = await fetch(sent, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    if (own) this.cookies.remember(response);
     return response;
   }
 

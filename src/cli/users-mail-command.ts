@@ -27,8 +27,12 @@ async function withLifecycle<T>(context: CliContext, run: (lifecycle: AccountLif
   }
 }
 
-function requireMail(lifecycle: AccountLifecycle): void {
-  if (!lifecycle.mailEnabled) throw new Error('SMTP_URL is not set: with NODE_ENV=production no mail can be sent');
+/** A command that must mail: refused at once when no mail can be sent. */
+function withMail(run: (lifecycle: AccountLifecycle, accounts: AccountService) => Promise<void>): Promise<void> {
+  return withDatabase((context) => withLifecycle(context, async (lifecycle, accounts) => {
+    if (!lifecycle.mailEnabled) throw new Error('SMTP_URL is not set: with NODE_ENV=production no mail can be sent');
+    await run(lifecycle, accounts);
+  }));
 }
 
 /** After `users create --email` or `users update --email`: mails the link that verifies a new, unverified address. */
@@ -56,34 +60,31 @@ export function registerUsersMailCommands(users: Command, deps: UsersMailDeps): 
     .option('--role <role>', `one of ${ROLES.join(', ')}`, 'user')
     .action(async (options: { email: string; username?: string; name?: string; role: string }) => {
       const role = deps.parseRole(options.role);
-      await withDatabase((context) => withLifecycle(context, async (lifecycle) => {
-        requireMail(lifecycle);
+      await withMail(async (lifecycle) => {
         const invitation = await lifecycle.invite({ email: options.email, username: options.username, name: options.name, role }, CLI_ORIGIN);
         await reportInvitation(invitation.user, invitation.expiresAt, await invitation.delivery);
-      }));
+      });
     });
 
   users.command('reinvite <user>')
     .description('mail a new invitation link (older ones stop working) (user = username or id)')
     .action(async (ref: string) => {
-      await withDatabase((context) => withLifecycle(context, async (lifecycle, accounts) => {
-        requireMail(lifecycle);
+      await withMail(async (lifecycle, accounts) => {
         const invitation = await lifecycle.resendInvitation(await deps.resolveUser(accounts, ref), CLI_ORIGIN);
         await reportInvitation(invitation.user, invitation.expiresAt, await invitation.delivery);
-      }));
+      });
     });
 
   users.command('send-verification <user>')
     .description('mail a link that verifies the current e-mail address (user = username or id)')
     .action(async (ref: string) => {
-      await withDatabase((context) => withLifecycle(context, async (lifecycle, accounts) => {
-        requireMail(lifecycle);
+      await withMail(async (lifecycle, accounts) => {
         const user = await deps.resolveUser(accounts, ref);
         if (!user.email) throw new Error(`${user.username} has no e-mail address`);
         if (user.emailVerified) return void process.stdout.write(`${user.email} is verified already; nothing sent\n`);
         if (!(await (await lifecycle.sendVerification(user, CLI_ORIGIN)).delivery)) throw new Error(`the link could not be mailed to ${user.email} (see the log)`);
         process.stdout.write(`verification link mailed to ${user.email}\n`);
-      }));
+      });
     });
 }
 

@@ -1,6 +1,4 @@
 import { jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +6,7 @@ import * as oidc from 'openid-client';
 import { HttpBrowser } from '../support/http-browser.js';
 import { buildAuthorization, discover, signInAndConsent } from '../support/oidc-flow.js';
 import { runCli } from '../support/run-cli.js';
-import { PROJECT_ROOT, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { runServerToExit, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 // Real server and CLI processes on embedded PGlite: each start compiles with tsx.
 
@@ -99,15 +97,7 @@ describe('the CLI while the server runs on the embedded database', () => {
 
   it('refuses a second server on the same DATA_DIR with one line and a non-zero exit', async () => {
     const running = servers.find((server) => server.child.exitCode === null && server.child.signalCode === null) ?? await start();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-    const [code] = await once(child, 'exit') as [number | null];
+    const { code, output } = await runServerToExit({ ...env, PORT: '0', LOG_LEVEL: 'info' });
     expect(code).not.toBe(0);
     expect(output.trim().split('\n')).toEqual([
       expect.stringMatching(/^startup failed: the embedded database in .+ is in use by process \d+: stop it first, or set DATABASE_URL$/),

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT, startServerProcess } from '../support/server-process.js';
+import { runServerToExit, startServerProcess } from '../support/server-process.js';
 
 describe('npm start on a fresh machine', () => {
   let dataDir: string;
@@ -26,15 +24,7 @@ describe('npm start on a fresh machine', () => {
   });
 
   it('refuses to start on a wrong value with one line naming the variable and no stack trace', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: 'not-a-port', DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-    const [code] = await once(child, 'exit');
+    const { code, output } = await runServerToExit({ PORT: 'not-a-port', DATA_DIR: dataDir });
     expect(code).toBe(1);
     expect(output).toMatch(/PORT: /);
     expect(output).not.toMatch(/\n\s+at /);

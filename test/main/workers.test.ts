@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { request } from 'node:http';
 import os from 'node:os';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { PROJECT_ROOT, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { runServerToExit, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { addTestClient } from '../support/test-server.js';
 import { createTestStores, type TestStores } from '../support/test-stores.js';
 import { waitFor } from '../support/wait-for.js';
@@ -65,15 +63,7 @@ describe('WORKERS=2 behind one port', () => {
 
 describe('WORKERS on the embedded database', () => {
   it('is refused at startup with one line naming the variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', WORKERS: '2', PORT: '0', DATA_DIR: os.tmpdir() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-    const [code] = await once(child, 'exit');
+    const { code, output } = await runServerToExit({ WORKERS: '2', PORT: '0', DATA_DIR: os.tmpdir() });
     expect(code).toBe(1);
     expect(output).toMatch(/WORKERS: more than one worker needs DATABASE_URL/);
     expect(output).not.toMatch(/\n\s+at /);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { get } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,4 +112,22 @@ export function fetchErrorCode(err: unknown): string {
     cause = (cause as { cause?: unknown }).cause;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs the real server with exactly `env` (plus PATH and HOME) until it exits
+ * on its own: for starts that must be refused. Resolves with the exit code and
+ * everything it wrote to stdout and stderr.
+ */
+export async function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+  const [code] = await once(child, 'exit') as [number | null];
+  return { code, output };
 }

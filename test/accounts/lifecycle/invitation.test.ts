@@ -79,4 +79,15 @@ describe('invitations', () => {
     expect(events.map((row) => row.event).sort()).toEqual(['invitation.accepted', 'invitation.accepted', 'user.invited', 'user.invited', 'user.invited']);
     expect(events.every((row) => row.details.source === 'cli' || row.details.source === 'sign-in')).toBe(true);
   });
+
+  it('mails the verification link again with `users send-verification`', async () => {
+    const env = { ...server.stores.env, SMTP_URL: smtp.url, ISSUER: server.issuer, BRAND_NAME: 'Acme ID' };
+    const created = await runCli({ env }, ['users', 'create', '--username', 'ada', '--email', 'ada@example.com', '--password-stdin'], 'ada long password 1\n');
+    expect(created.code).toBe(0);
+    await smtp.take((mail) => mail.to.includes('ada@example.com') && mail.subject.startsWith('Confirm your e-mail address'));
+    const again = await cli(['users', 'send-verification', 'ada']);
+    expect(again).toMatchObject({ code: 0, stdout: 'verification link mailed to ada@example.com\n' });
+    const mail = await smtp.take((received) => received.to.includes('ada@example.com') && received.subject.startsWith('Confirm your e-mail address'));
+    expect(linkIn(mail, '/account/verify-email')).toContain('/account/verify-email');
+  });
 });
